@@ -34,7 +34,8 @@ type Store interface {
 	AddEvent(ctx context.Context, ev Event) (Event, error)
 
 	// Events returns a pilot's events in order, those with ID > filter.After,
-	// at most filter.Limit (0: all).
+	// at most filter.Limit (0: all). Returns ENOTFOUND if the pilot does not
+	// exist.
 	Events(ctx context.Context, pilotID string, filter EventFilter) ([]Event, error)
 
 	// CreateToken stores an API token; only its hash is ever stored.
