@@ -33,15 +33,18 @@ type Network struct {
 
 // Service is one container of a testbed.
 type Service struct {
-	Name      string
-	Image     string
-	Port      int
-	Env       map[string]string
-	Command   []string
-	Limits    Limits
-	Health    Health
-	Mounts    []Mount
-	Hardening Hardening
+	Name string
+	// ContainerName is the runtime object's name, unique on the host; a
+	// runtime derives one from the network name and Name when empty.
+	ContainerName string
+	Image         string
+	Port          int
+	Env           map[string]string
+	Command       []string
+	Limits        Limits
+	Health        Health
+	Mounts        []Mount
+	Hardening     Hardening
 	// Hash identifies the normalised service spec; a runtime recreates a
 	// container whose hash differs.
 	Hash string
