@@ -87,7 +87,11 @@ const (
 	EventSurvey     = "survey"     // a survey opened or closed by hand
 	EventInvitation = "invitation" // invitations issued or revoked
 	EventDecision   = "decision"   // promote or reject
+	EventClose      = "close"      // a step of closing a pilot done (To names the step)
 )
+
+// EventKinds lists every event kind, for filters that check their input.
+var EventKinds = []string{EventTransition, EventTestbed, EventSurvey, EventInvitation, EventDecision, EventClose}
 
 // Event is an entry in a pilot's audit trail. Events are only ever added.
 type Event struct {
