@@ -161,9 +161,9 @@ func parseMemory(s string) (int64, error) {
 }
 
 var (
-	slugPattern     = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-	envNamePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	namePattern     = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+	slugPattern    = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+	envNamePattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	namePattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 )
 
 // validSlug reports whether s is a DNS label: lowercase letters, digits and
