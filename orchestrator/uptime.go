@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"strings"
 	"time"
 
 	"github.com/pilotbed/pilotbed/pilots"
@@ -90,6 +91,13 @@ func Uptime(events []pilots.Event, service string, until time.Time) (up float64,
 		case ev.Service == service:
 			if ev.To == "" {
 				continue // an event that says nothing about health
+			}
+			if strings.HasPrefix(ev.Reason, string(testbeds.EventAdopted)) {
+				// A restarted server adopting a running container knows
+				// nothing new about its health: the next probe tells.
+				// Counting the adoption as "starting" would turn every
+				// server restart into an incident of the candidate.
+				continue
 			}
 			probed := ev.To == string(testbeds.HealthHealthy) || ev.To == string(testbeds.HealthUnhealthy)
 			if ev.To != string(testbeds.HealthUnknown) {

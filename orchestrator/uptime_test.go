@@ -129,3 +129,25 @@ func TestNewPilotID(t *testing.T) {
 }
 
 var pilotIDPattern = regexp.MustCompile(`^p-[a-z2-7]{10}$`)
+
+func TestUptimeIgnoresAdoption(t *testing.T) {
+	t0 := time.Date(2027, 1, 11, 8, 0, 0, 0, time.UTC)
+	ev := func(min int, to, reason string) pilots.Event {
+		return pilots.Event{Kind: pilots.EventTestbed, Candidate: "a", Service: "web", Time: t0.Add(time.Duration(min) * time.Minute), To: to, Reason: reason}
+	}
+	events := []pilots.Event{
+		ev(0, "healthy", "healthy"),
+		ev(30, "starting", "adopted: container adopted after a restart"),
+		ev(31, "healthy", "healthy"),
+	}
+	up, incidents, ok := Uptime(events, "web", t0.Add(60*time.Minute))
+	if !ok {
+		t.Fatal("ok=false, want a measured uptime")
+	}
+	if got, want := up, 1.0; got != want {
+		t.Errorf("uptime=%v, want %v", got, want)
+	}
+	if got := len(incidents); got != 0 {
+		t.Errorf("incidents=%d, want 0: an adoption is no outage", got)
+	}
+}
