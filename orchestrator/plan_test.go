@@ -139,7 +139,9 @@ func TestPlanHashIgnoresUnrelatedChanges(t *testing.T) {
 		{"title", func(s *pilots.Spec) { s.Title = "Ny titel" }, true},
 		{"other candidate", func(s *pilots.Spec) { s.Candidates[1].Services[0].Image = "b-web:2" }, true},
 		{"health interval", func(s *pilots.Spec) { s.Candidates[0].Services[0].Health.Interval = time.Minute }, true},
-		{"cap spelling", func(s *pilots.Spec) { s.Candidates[0].Services[0].CapAdd = []string{"NET_BIND_SERVICE", "net_bind_service"} }, true},
+		{"cap spelling", func(s *pilots.Spec) {
+			s.Candidates[0].Services[0].CapAdd = []string{"NET_BIND_SERVICE", "net_bind_service"}
+		}, true},
 		{"env same content", func(s *pilots.Spec) {
 			s.Candidates[0].Services[0].Env = map[string]string{"APP_TITLE": "A", "MODE": "pilot"}
 		}, true},

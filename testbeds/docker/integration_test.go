@@ -20,6 +20,8 @@ import (
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
 
 	"github.com/pilotbed/pilotbed/internal/testenv"
 	"github.com/pilotbed/pilotbed/testbeds"
@@ -42,6 +44,7 @@ func testRuntime(t *testing.T, cli *client.Client, instance string, tune func(*O
 	opts := Options{
 		Client:           cli,
 		Instance:         instance,
+		Logger:           zaptest.NewLogger(t, zaptest.Level(zap.DebugLevel)),
 		BackoffBase:      200 * time.Millisecond,
 		BackoffMax:       time.Second,
 		ProbeStartPeriod: 3 * time.Second,
@@ -64,27 +67,7 @@ func testRuntime(t *testing.T, cli *client.Client, instance string, tune func(*O
 
 // removeInstance removes every object labelled with instance.
 func removeInstance(t *testing.T, cli *client.Client, instance string) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	f := filters.NewArgs(filters.Arg("label", LabelInstance+"="+instance))
-	cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-	for _, c := range cs {
-		if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
-			t.Logf("cleanup: remove container %s: %v", c.ID, err)
-		}
-	}
-	ns, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
-	for _, n := range ns {
-		if err := cli.NetworkRemove(ctx, n.ID); err != nil {
-			t.Logf("cleanup: remove network %s: %v", n.Name, err)
-		}
-	}
-	vs, _ := cli.VolumeList(ctx, volume.ListOptions{Filters: f})
-	for _, v := range vs.Volumes {
-		if err := cli.VolumeRemove(ctx, v.Name, true); err != nil {
-			t.Logf("cleanup: remove volume %s: %v", v.Name, err)
-		}
-	}
+	removeInstanceTB(t, cli, instance)
 }
 
 func demoService(image, name, variant string) testbeds.Service {
@@ -602,4 +585,32 @@ func TestApplyErrors(t *testing.T) {
 			t.Fatalf("Testbeds err=%v, want ErrUnavailable", err)
 		}
 	})
+}
+
+func TestOOMKillIsReported(t *testing.T) {
+	cli := testenv.Docker(t)
+	image := testenv.DemoImage(t, cli)
+	t.Parallel()
+	ctx := t.Context()
+	instance := randomName("it-")
+	r := testRuntime(t, cli, instance, nil)
+	ev := collect(t, r)
+	plan := demoPlan(instance, randomName("p"), "a", image, "a", "web")
+	if _, err := r.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	at := ev.wait(t, 0, plan.ID, 30*time.Second, "web:healthy")
+	u, err := r.Endpoint(ctx, plan.ID, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	post(t, u+"/_test/leak")
+	ev.wait(t, at, plan.ID, 30*time.Second, "web:oom", "web:died", "web:restarted", "web:healthy")
+	ev.mu.Lock()
+	defer ev.mu.Unlock()
+	for _, e := range ev.all[at:] {
+		if e.Kind == testbeds.EventDied && !strings.Contains(e.Message, "lack of memory") {
+			t.Errorf("died message %q does not name the memory limit", e.Message)
+		}
+	}
 }

@@ -379,8 +379,13 @@ func (r *Runtime) ensureService(ctx context.Context, p testbeds.Plan, s testbeds
 
 	if keep != nil {
 		res.containerID = keep.ID
-		switch stateOf(keep.State) {
-		case testbeds.StateRunning, testbeds.StateRestarting:
+		// The daemon's list lags its state by a moment; inspect is exact.
+		c, err := r.cli.ContainerInspect(ctx, keep.ID)
+		if err != nil {
+			return res, classify(err, fmt.Sprintf("inspect container of service %q of testbed %s", s.Name, p.ID))
+		}
+		switch {
+		case c.State != nil && (c.State.Running || c.State.Restarting):
 			res.kind = testbeds.EventAdopted
 		default:
 			if err := r.cli.ContainerStart(ctx, keep.ID, container.StartOptions{}); err != nil {

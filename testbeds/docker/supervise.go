@@ -472,6 +472,8 @@ func (r *Runtime) onEvent(m events.Message) {
 		return
 	}
 	name := m.Actor.Attributes[LabelService]
+	r.log.Debug("docker event", zap.String("pilot", id.Pilot), zap.String("candidate", id.Candidate),
+		zap.String("service", name), zap.String("action", string(m.Action)), zap.String("container", shortID(m.Actor.ID)))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b, ok := r.beds[id]
