@@ -160,8 +160,11 @@ func (d *decoder) typeError(a *hcl.Attribute, want string) {
 	d.errorf(a.Expr.Range().Ptr(), "Incorrect attribute value type", "The %s attribute must be %s.", a.Name, want)
 }
 
-// str decodes a string attribute into *dst.
-func (d *decoder) str(attrs hcl.Attributes, name string, dst *string) (*hcl.Attribute, bool) {
+// decodeAttr evaluates the attribute name when it is present and stores
+// what conv makes of its value in *dst. conv reports its own diagnostic
+// when the value does not fit. The attribute is returned when present, so
+// callers can point later diagnostics at it.
+func decodeAttr[T any](d *decoder, attrs hcl.Attributes, name string, dst *T, conv func(a *hcl.Attribute, v cty.Value) (T, bool)) (*hcl.Attribute, bool) {
 	a, ok := attrs[name]
 	if !ok {
 		return nil, false
@@ -170,81 +173,74 @@ func (d *decoder) str(attrs hcl.Attributes, name string, dst *string) (*hcl.Attr
 	if !ok {
 		return a, false
 	}
-	s, err := convert.Convert(v, cty.String)
-	if err != nil {
-		d.typeError(a, "a string")
+	t, ok := conv(a, v)
+	if !ok {
 		return a, false
 	}
-	*dst = s.AsString()
+	*dst = t
 	return a, true
+}
+
+// convertTo converts v to ty, or reports that the attribute must be want.
+func (d *decoder) convertTo(a *hcl.Attribute, v cty.Value, ty cty.Type, want string) (cty.Value, bool) {
+	c, err := convert.Convert(v, ty)
+	if err != nil || c.IsNull() {
+		d.typeError(a, want)
+		return cty.NilVal, false
+	}
+	return c, true
+}
+
+// str decodes a string attribute into *dst.
+func (d *decoder) str(attrs hcl.Attributes, name string, dst *string) (*hcl.Attribute, bool) {
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) (string, bool) {
+		s, ok := d.convertTo(a, v, cty.String, "a string")
+		if !ok {
+			return "", false
+		}
+		return s.AsString(), true
+	})
 }
 
 // boolean decodes a bool attribute into *dst.
 func (d *decoder) boolean(attrs hcl.Attributes, name string, dst *bool) (*hcl.Attribute, bool) {
-	a, ok := attrs[name]
-	if !ok {
-		return nil, false
-	}
-	v, ok := d.eval(a)
-	if !ok {
-		return a, false
-	}
-	b, err := convert.Convert(v, cty.Bool)
-	if err != nil {
-		d.typeError(a, "true or false")
-		return a, false
-	}
-	*dst = b.True()
-	return a, true
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) (bool, bool) {
+		b, ok := d.convertTo(a, v, cty.Bool, "true or false")
+		return ok && b.True(), ok
+	})
 }
 
 // number decodes a number attribute into *dst.
 func (d *decoder) number(attrs hcl.Attributes, name string, dst *float64) (*hcl.Attribute, bool) {
-	a, ok := attrs[name]
-	if !ok {
-		return nil, false
-	}
-	v, ok := d.eval(a)
-	if !ok {
-		return a, false
-	}
-	n, err := convert.Convert(v, cty.Number)
-	if err != nil {
-		d.typeError(a, "a number")
-		return a, false
-	}
-	f, _ := n.AsBigFloat().Float64()
-	*dst = f
-	return a, true
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) (float64, bool) {
+		n, ok := d.convertTo(a, v, cty.Number, "a number")
+		if !ok {
+			return 0, false
+		}
+		f, _ := n.AsBigFloat().Float64()
+		return f, true
+	})
 }
 
 // integer decodes a whole-number attribute within [lo, hi] into *dst.
 func (d *decoder) integer(attrs hcl.Attributes, name string, lo, hi int64, dst *int64) (*hcl.Attribute, bool) {
-	a, ok := attrs[name]
-	if !ok {
-		return nil, false
-	}
-	v, ok := d.eval(a)
-	if !ok {
-		return a, false
-	}
-	n, err := convert.Convert(v, cty.Number)
-	if err != nil {
-		d.typeError(a, "a whole number")
-		return a, false
-	}
-	bf := n.AsBigFloat()
-	if !bf.IsInt() {
-		d.typeError(a, "a whole number")
-		return a, false
-	}
-	i, acc := bf.Int64()
-	if acc != big.Exact || i < lo || i > hi {
-		d.errorf(a.Expr.Range().Ptr(), fmt.Sprintf("Value out of range for %s", name), "The %s attribute must be between %d and %d, not %s.", name, lo, hi, bf.Text('g', 10))
-		return a, false
-	}
-	*dst = i
-	return a, true
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) (int64, bool) {
+		n, ok := d.convertTo(a, v, cty.Number, "a whole number")
+		if !ok {
+			return 0, false
+		}
+		bf := n.AsBigFloat()
+		if !bf.IsInt() {
+			d.typeError(a, "a whole number")
+			return 0, false
+		}
+		i, acc := bf.Int64()
+		if acc != big.Exact || i < lo || i > hi {
+			d.errorf(a.Expr.Range().Ptr(), fmt.Sprintf("Value out of range for %s", name), "The %s attribute must be between %d and %d, not %s.", name, lo, hi, bf.Text('g', 10))
+			return 0, false
+		}
+		return i, true
+	})
 }
 
 // intAttr is integer for an int destination.
@@ -259,21 +255,13 @@ func (d *decoder) intAttr(attrs hcl.Attributes, name string, lo, hi int64, dst *
 
 // strings decodes a list of strings.
 func (d *decoder) strings(attrs hcl.Attributes, name string, dst *[]string) (*hcl.Attribute, bool) {
-	a, ok := attrs[name]
-	if !ok {
-		return nil, false
-	}
-	v, ok := d.eval(a)
-	if !ok {
-		return a, false
-	}
-	list, ok := stringList(v)
-	if !ok {
-		d.typeError(a, "a list of strings")
-		return a, false
-	}
-	*dst = list
-	return a, true
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) ([]string, bool) {
+		list, ok := stringList(v)
+		if !ok {
+			d.typeError(a, "a list of strings")
+		}
+		return list, ok
+	})
 }
 
 func stringList(v cty.Value) ([]string, bool) {
@@ -294,30 +282,22 @@ func stringList(v cty.Value) ([]string, bool) {
 
 // stringMap decodes a map of strings.
 func (d *decoder) stringMap(attrs hcl.Attributes, name string, dst *map[string]string) (*hcl.Attribute, bool) {
-	a, ok := attrs[name]
-	if !ok {
-		return nil, false
-	}
-	v, ok := d.eval(a)
-	if !ok {
-		return a, false
-	}
-	m, err := convert.Convert(v, cty.Map(cty.String))
-	if err != nil || m.IsNull() {
-		d.typeError(a, "a map of strings, such as { MODE = \"pilot\" }")
-		return a, false
-	}
-	out := make(map[string]string, m.LengthInt())
-	for it := m.ElementIterator(); it.Next(); {
-		k, e := it.Element()
-		if e.IsNull() {
-			d.typeError(a, "a map of strings without null values")
-			return a, false
+	return decodeAttr(d, attrs, name, dst, func(a *hcl.Attribute, v cty.Value) (map[string]string, bool) {
+		m, ok := d.convertTo(a, v, cty.Map(cty.String), "a map of strings, such as { MODE = \"pilot\" }")
+		if !ok {
+			return nil, false
 		}
-		out[k.AsString()] = e.AsString()
-	}
-	*dst = out
-	return a, true
+		out := make(map[string]string, m.LengthInt())
+		for it := m.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if e.IsNull() {
+				d.typeError(a, "a map of strings without null values")
+				return nil, false
+			}
+			out[k.AsString()] = e.AsString()
+		}
+		return out, true
+	})
 }
 
 // checkBounded refuses for expressions and template for directives. A pilot
