@@ -21,5 +21,9 @@ type ParticipantView struct {
 type SurveyState struct {
 	Survey   *Survey
 	Open     bool
+	// Upcoming is set on a survey that is not open yet but will be: its
+	// window or its pilot has not started. A survey neither Open nor
+	// Upcoming is closed.
+	Upcoming bool
 	Answered *AnsweredSurvey // nil when not yet answered
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// maxErrorAnswer bounds what is read of an error answer to an export.
+const maxErrorAnswer = 64 << 10
+
+func newResponsesCmd(c *cli) *cobra.Command {
+	var server, format, file string
+	cmd := &cobra.Command{
+		Use:   "responses PILOT",
+		Short: "Export a pilot's survey responses as CSV or JSON",
+		Long: `responses downloads every response of a pilot, streamed row by row, so
+exports of any size use little memory. PILOT is the pilot's id or name.
+
+--format csv (the default) writes one row per response with a column per
+question of every survey, named survey.question; cells that a spreadsheet
+would read as a formula start with an apostrophe. --format json writes one
+JSON array, ndjson one JSON object per line. Responses to anonymous surveys
+come last, without response id or participant.
+
+Without --output-file the export goes to standard output. With it, the file
+appears only once the whole export has arrived (it is written beside it and
+renamed), and it is readable by you alone: responses are personal data.`,
+		Example: `  pilotbed responses nattillsyn > nattillsyn-responses.csv
+  pilotbed responses nattillsyn -o nattillsyn-responses.csv
+  pilotbed responses nattillsyn --format ndjson | jq .answers`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch format {
+			case "csv", "json", "ndjson":
+			default:
+				return usageErrorf("--format must be csv, json or ndjson, not %q", format)
+			}
+			client, err := (&clientFlags{server: server, output: "table"}).client(c)
+			if err != nil {
+				return err
+			}
+			q := url.Values{"format": {format}}
+			path := pilotPath(args[0], "responses")
+			if file == "" {
+				_, err := client.stream(cmd.Context(), path, q, c.stdout)
+				return err
+			}
+			return writeFileAtomic(file, func(w io.Writer) error {
+				_, err := client.stream(cmd.Context(), path, q, w)
+				return err
+			})
+		},
+	}
+	// --output means a format in the other client commands; here the
+	// format is --format and the file is --output-file, so a habitual
+	// '--output json' fails loudly instead of writing a file named json.
+	def := strings.TrimSpace(c.getenv("PILOTBED_SERVER"))
+	if def == "" {
+		def = defaultServer
+	}
+	cmd.Flags().StringVar(&server, "server", def, "`URL` of the pilotbed server; PILOTBED_SERVER sets the default (the token comes from PILOTBED_TOKEN)")
+	cmd.Flags().StringVar(&format, "format", "csv", "export format: csv, json or ndjson")
+	cmd.Flags().StringVarP(&file, "output-file", "o", "", "write the export to `FILE` instead of standard output")
+	return cmd
+}
+
+// stream GETs path and copies a successful answer's body to w as it
+// arrives. Unlike do it neither buffers the body nor limits the time of the
+// whole transfer: only ctx ends it. A transfer the server breaks off (an
+// export failing half-way) is an error, never a short success.
+func (a *apiClient) stream(ctx context.Context, path string, query url.Values, w io.Writer) (int64, error) {
+	target := a.base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return 0, fmt.Errorf("build request to %s: %w", a.base, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("User-Agent", "pilotbed/"+version)
+	hc := &http.Client{Transport: a.http.Transport, CheckRedirect: a.http.CheckRedirect}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, a.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorAnswer))
+		return 0, answerError(resp.StatusCode, data)
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return n, ctxErr
+		}
+		return n, fmt.Errorf("the export from %s broke off after %d bytes: %w", a.base, n, err)
+	}
+	return n, nil
+}
+
+// writeFileAtomic writes a file through fill so that it appears complete or
+// not at all: into a temporary file beside it, synced, then renamed over
+// the target. The file is readable by its owner only.
+func writeFileAtomic(name string, fill func(io.Writer) error) (err error) {
+	dir := filepath.Dir(name)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	if err := fill(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return nil
+}
