@@ -20,10 +20,17 @@ import (
 // Close steps, recorded as pilots.EventClose events with the step in To. A
 // step already recorded is not done again, so a close interrupted by a crash
 // resumes where it stopped.
+//
+// The final report is written after the summary and before the testbeds
+// are removed: it needs only the store (events, responses), so it does not
+// wait for an unreachable runtime, and it comes before the retention rule,
+// which may delete responses. Its figures are computed up to the time of
+// StepMeasured, so a resumed close writes the same report again.
 const (
 	StepMeasured        = "measured"
 	StepSurveysFrozen   = "surveys_frozen"
 	StepSummaryWritten  = "summary_written"
+	StepReportWritten   = "report_written"
 	StepTestbedsRemoved = "testbeds_removed"
 	StepRetention       = "retention_applied"
 )
@@ -123,6 +130,16 @@ func (o *Orchestrator) finishClose(ctx context.Context, p pilots.Pilot) error {
 			reason = "summary written to " + path
 		}
 		if err := stepDone(StepSummaryWritten, reason); err != nil {
+			return err
+		}
+	}
+
+	if _, ok := done[StepReportWritten]; !ok {
+		reason, err := o.writeFinalReport(ctx, p)
+		if err != nil {
+			return err
+		}
+		if err := stepDone(StepReportWritten, reason); err != nil {
 			return err
 		}
 	}

@@ -42,6 +42,10 @@ type Config struct {
 	// implements it beside Store. Participant features answer EUNAVAILABLE
 	// when it is nil.
 	Feedback pilots.FeedbackStore
+	// Reports keeps the final report written at close and the dossier
+	// written at promotion; the SQLite store implements it beside Store.
+	// When nil they are kept only in DataDir, or built again when asked for.
+	Reports  pilots.ReportStore
 	Runtime  testbeds.Runtime
 	Instance string // owner label on every testbed object; DefaultInstance when empty
 	Logger   *zap.Logger
@@ -66,6 +70,7 @@ type Config struct {
 type Orchestrator struct {
 	store    pilots.Store
 	feedback pilots.FeedbackStore
+	reports  pilots.ReportStore
 	runtime  testbeds.Runtime
 	instance string
 	log      *zap.Logger
@@ -114,6 +119,7 @@ func New(cfg Config) (*Orchestrator, error) {
 	o := &Orchestrator{
 		store:     cfg.Store,
 		feedback:  cfg.Feedback,
+		reports:   cfg.Reports,
 		runtime:   cfg.Runtime,
 		instance:  cfg.Instance,
 		log:       cfg.Logger,

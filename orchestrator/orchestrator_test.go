@@ -321,7 +321,7 @@ func TestLifecycle(t *testing.T) {
 	for _, ev := range e.events(t, p.ID, pilots.EventClose) {
 		steps = append(steps, ev.To)
 	}
-	if got, want := strings.Join(steps, ","), "measured,surveys_frozen,summary_written,testbeds_removed,retention_applied"; got != want {
+	if got, want := strings.Join(steps, ","), "measured,surveys_frozen,summary_written,report_written,testbeds_removed,retention_applied"; got != want {
 		t.Errorf("close steps=%s, want %s", got, want)
 	}
 	if tbs, err := e.rt.Testbeds(ctx); err != nil || len(tbs) != 0 {
@@ -919,7 +919,7 @@ func TestCloseResumes(t *testing.T) {
 	for _, ev := range e.events(t, p.ID, pilots.EventClose) {
 		steps = append(steps, ev.To)
 	}
-	if got, want := strings.Join(steps, ","), "measured,surveys_frozen,summary_written,testbeds_removed,retention_applied"; got != want {
+	if got, want := strings.Join(steps, ","), "measured,surveys_frozen,summary_written,report_written,testbeds_removed,retention_applied"; got != want {
 		t.Errorf("close steps=%s, want %s: each once", got, want)
 	}
 }

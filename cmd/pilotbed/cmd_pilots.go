@@ -33,11 +33,13 @@ PILOTBED_TOKEN only, so it stays out of shell history and process lists.
 
 A submitted pilot is a draft. An admin approves it (it then starts at its
 start date) or starts it by hand; it closes at its end date or by hand. A
-draft or scheduled pilot can be withdrawn.`,
+draft or scheduled pilot can be withdrawn. A closed pilot is promoted to
+procurement with one of its candidates, or rejected.`,
 		Example: `  export PILOTBED_TOKEN=pbt_...
   pilotbed pilots submit nattillsyn.hcl
   pilotbed pilots list --status running,scheduled
-  pilotbed pilots approve nattillsyn --reason "Styrgruppen 2027-01-05"`,
+  pilotbed pilots approve nattillsyn --reason "Styrgruppen 2027-01-05"
+  pilotbed pilots promote nattillsyn --candidate leverantor-a --justification "Styrgruppen 2027-04-12"`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usageErrorf("unknown command %q for %q\nRun '%s --help' for usage.", args[0], cmd.CommandPath(), cmd.CommandPath())
@@ -59,6 +61,8 @@ draft or scheduled pilot can be withdrawn.`,
 			"surveys freeze, the last measurements are taken and the testbeds are removed; the pilot is closing, then closed"),
 		newPilotsTransitionCmd(c, &f, "withdraw", "Withdraw a draft or scheduled pilot",
 			"the pilot will never run; its name becomes free for a new submission"),
+		newPilotsPromoteCmd(c, &f), // in cmd_report.go, beside the report and dossier
+		newPilotsRejectCmd(c, &f),
 	)
 	return cmd
 }
