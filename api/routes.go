@@ -23,4 +23,8 @@ func (s *server) routes(r *gin.Engine) {
 	v1.POST("/pilots/:id/withdraw", s.requireAdmin(), s.handlePilotTransition(Service.Withdraw))
 	v1.GET("/pilots/:id/testbeds", s.handleTestbeds())
 	v1.GET("/pilots/:id/events", s.handleEvents())
+	s.feedbackRoutes(v1)   // invitations, participants, survey overrides, response exports
+	s.reportRoutes(v1)     // report, dossier, promote and reject
+	s.participantRoutes(r) // participant pages under /p/ and the gateway under /try/
+	s.adminRoutes(r)       // admin web UI under /admin
 }

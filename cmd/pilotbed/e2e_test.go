@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -55,7 +54,6 @@ type server struct {
 	done chan error  // the result of serve
 	out  *syncBuffer // stdout
 	logs *syncBuffer // stderr
-	proc *exec.Cmd   // set when running as a subprocess
 }
 
 // startServer runs `pilotbed serve` in-process on a free port.

@@ -131,6 +131,7 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	orch, err := orchestrator.New(orchestrator.Config{
 		Store:             store,
 		Feedback:          store,
+		Reports:           store,
 		Runtime:           rt,
 		Instance:          instance,
 		Logger:            log.Named("orchestrator"),
@@ -148,14 +149,14 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewServer(api.Config{
-			Service: orch,
-			// Feedback: orch, (wired once the orchestrator implements it)
-			// Participants: orch,
-			Tokens:     store,
-			Logger:     log.Named("http"),
-			Gatherer:   reg,
-			Registerer: reg,
-			Version:    version,
+			Service:      orch,
+			Feedback:     orch,
+			Participants: orch,
+			Tokens:       store,
+			Logger:       log.Named("http"),
+			Gatherer:     reg,
+			Registerer:   reg,
+			Version:      version,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
