@@ -109,7 +109,8 @@ func cliRun(t *testing.T, url string, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	env := mapenv(map[string]string{"PILOTBED_SERVER": url, "PILOTBED_TOKEN": e2eToken})
 	err := run(t.Context(), args, env, strings.NewReader(""), &out, &errb)
-	return out.String(), errb.String(), exitCode(err, &errb)
+	code := exitCode(err, &errb) // prints the error to errb
+	return out.String(), errb.String(), code
 }
 
 func mustCLI(t *testing.T, url string, args ...string) string {
