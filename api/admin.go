@@ -88,6 +88,7 @@ func newAdminUI(s *server) *adminUI {
 	funcs := template.FuncMap{
 		"pathEscape":  url.PathEscape,
 		"date":        adminDate,
+		"lastDay":     adminLastDay,
 		"datetime":    adminDateTime,
 		"percent":     adminPercent,
 		"mib":         func(b int64) string { return fmt.Sprintf("%d MiB", b>>20) },
@@ -295,6 +296,15 @@ func adminDate(t time.Time) string {
 		return "—"
 	}
 	return t.Format("2006-01-02")
+}
+
+// adminLastDay formats the end of a period as its last day: an end given as
+// a date is decoded as the midnight after it.
+func adminLastDay(t time.Time) string {
+	if h, m, s := t.Clock(); !t.IsZero() && h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+		t = t.AddDate(0, 0, -1)
+	}
+	return adminDate(t)
 }
 
 func adminDateTime(t time.Time) string {

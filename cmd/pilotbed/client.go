@@ -283,6 +283,18 @@ func dateCell(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
+// endDateCell formats the end of a period as its last day: an end given as
+// a date is stored as the midnight after it, so that day is shown.
+func endDateCell(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t.Format(time.DateOnly)
+}
+
 // timeCell formats a point in time, "-" when unset.
 func timeCell(t time.Time) string {
 	if t.IsZero() {

@@ -180,7 +180,7 @@ func newPilotsListCmd(c *cli, f *clientFlags) *cobra.Command {
 			fmt.Fprintln(tw, "ID\tNAME\tSTATUS\tSTART\tEND\tTITLE")
 			for _, p := range list.Pilots {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", tableCell(p.ID), tableCell(p.Name), tableCell(string(p.Status)),
-					dateCell(p.Start), dateCell(p.End), tableCell(p.Title))
+					dateCell(p.Start), endDateCell(p.End), tableCell(p.Title))
 			}
 			return tw.Flush()
 		},
@@ -236,7 +236,7 @@ func writePilot(w io.Writer, p api.PilotView) error {
 		field("Reason", p.Reason)
 	}
 	field("Owner", p.Owner)
-	field("Period", dateCell(p.Start)+" to "+dateCell(p.End))
+	field("Period", dateCell(p.Start)+" to "+endDateCell(p.End))
 	field("Submitted", timeCell(p.CreatedAt)+" by "+tableCell(p.CreatedBy))
 	field("Updated", timeCell(p.UpdatedAt))
 	field("Source SHA-256", p.SourceHash)
