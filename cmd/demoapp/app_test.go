@@ -15,7 +15,15 @@ import (
 
 func testApp(t *testing.T, env map[string]string) (*app, *httptest.Server) {
 	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
+	cfg, err := loadConfig(func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "DEMO_TEST_API" {
+			return "1" // the tests play failures unless they say otherwise
+		}
+		return ""
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ var variants = map[string]string{
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
-	cfg := config{port: "8080", title: "Besökslogg", variant: "a", testAPI: true, maxVisits: 1000}
+	cfg := config{port: "8080", title: "Besökslogg", variant: "a", testAPI: false, maxVisits: 1000}
 	if p := getenv("PORT"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
@@ -53,9 +53,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.crashAfter = v
 	}
-	if getenv("DEMO_TEST_API") == "0" {
-		cfg.testAPI = false
-	}
+	// The failure switches are off unless asked for: a participant reaches
+	// the candidate through the gateway and must not be able to crash it.
+	cfg.testAPI = getenv("DEMO_TEST_API") == "1"
 	return cfg, nil
 }
 

@@ -12,7 +12,8 @@
 //	                  candidates look different
 //	DEMO_FAIL_HEALTH  "1": /healthz fails from the start
 //	DEMO_CRASH_AFTER  a duration: exit with status 1 after it
-//	DEMO_TEST_API     "0": disable the /_test/ endpoints
+//	DEMO_TEST_API     "1": enable the /_test/ endpoints (off by default, since
+//	                  participants reach the service through the gateway)
 //
 // The /_test/ endpoints let tests play failures: POST /_test/unhealthy and
 // /_test/healthy switch /healthz, POST /_test/crash exits with status 1,

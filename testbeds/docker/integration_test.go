@@ -75,7 +75,7 @@ func demoService(image, name, variant string) testbeds.Service {
 		Name:  name,
 		Image: image,
 		Port:  8080,
-		Env:   map[string]string{"APP_TITLE": "Besökslogg " + name, "APP_VARIANT": variant},
+		Env:   map[string]string{"APP_TITLE": "Besökslogg " + name, "APP_VARIANT": variant, "DEMO_TEST_API": "1"},
 		Limits: testbeds.Limits{
 			MemoryBytes: 32 << 20, NanoCPUs: 250_000_000, PIDs: 64,
 		},
@@ -325,7 +325,7 @@ func TestTestbedLifecycle(t *testing.T) {
 		changed := planA
 		changed.Services = append([]testbeds.Service(nil), planA.Services...)
 		api := demoService(image, "api", "a")
-		api.Env = map[string]string{"APP_TITLE": "Ny titel", "APP_VARIANT": "a"}
+		api.Env = map[string]string{"APP_TITLE": "Ny titel", "APP_VARIANT": "a", "DEMO_TEST_API": "1"}
 		api.Hash = testbeds.HashService(api)
 		changed.Services[1] = api
 		from := ev.len()

@@ -42,6 +42,7 @@ type svc struct {
 	recent      []time.Time // restarts within the window, for the budget
 	restarting  bool        // a restart is scheduled or under way
 	oomKilled   bool        // the kernel killed it for memory since it started
+	oomMessage  string      // why, kept apart from message, which probes overwrite
 	startedWall time.Time   // wall clock of the last start, to order the daemon's events
 	gaveUp      bool
 	stop        context.CancelFunc // ends the prober
@@ -487,7 +488,7 @@ func (r *Runtime) onEvent(m events.Message) {
 	switch m.Action {
 	case events.ActionOOM:
 		msg := fmt.Sprintf("killed for lack of memory (limit %d MiB): raise the service's memory in the pilot file", sv.spec.Limits.MemoryBytes>>20)
-		sv.message, sv.oomKilled = msg, true
+		sv.message, sv.oomKilled, sv.oomMessage = msg, true, msg
 		r.emitLocked(id, name, testbeds.EventOOM, sv.health, msg)
 	case events.ActionDie:
 		if r.stopping[m.Actor.ID] || sv.restarting || time.Unix(0, m.TimeNano).Before(sv.startedWall) {
@@ -497,7 +498,7 @@ func (r *Runtime) onEvent(m events.Message) {
 		sv.health, sv.since = testbeds.HealthUnhealthy, r.now()
 		msg := "container exited with status " + m.Actor.Attributes["exitCode"]
 		if sv.oomKilled {
-			msg += "; " + sv.message
+			msg += "; " + sv.oomMessage
 		}
 		sv.message = msg
 		r.emitLocked(id, name, testbeds.EventDied, sv.health, msg)
