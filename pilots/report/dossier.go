@@ -206,6 +206,7 @@ func parseDossier(t *words, dw *dossierWords) *template.Template {
 		"pct":         t.pct,
 		"pctPrecise":  t.pctPrecise,
 		"date":        t.date,
+		"lastDay":     t.lastDay,
 		"ts":          t.timestamp,
 		"threshold":   t.threshold,
 		"level":       t.level,

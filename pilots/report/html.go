@@ -27,6 +27,7 @@ func parsePage(t *words) *template.Template {
 		"pct":        t.pct,
 		"pctPrecise": t.pctPrecise,
 		"date":       t.date,
+		"lastDay":    t.lastDay,
 		"ts": func(v any) string {
 			switch tv := v.(type) {
 			case time.Time:

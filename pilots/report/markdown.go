@@ -65,7 +65,7 @@ func (m *mdWriter) report(r *Report) {
 
 	m.f("## 1. %s\n\n", t.Summary)
 	m.f("- %s: %s (`%s`)\n", t.Pilot, mdText(title), mdCode(r.Pilot.Name))
-	m.f("- %s: %s – %s\n", t.Period, t.date(r.Pilot.Start), t.date(r.Pilot.End))
+	m.f("- %s: %s – %s\n", t.Period, t.date(r.Pilot.Start), t.lastDay(r.Pilot.End))
 	if r.Pilot.Owner != "" {
 		m.f("- %s: %s\n", t.Owner, mdText(r.Pilot.Owner))
 	}

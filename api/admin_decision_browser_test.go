@@ -1,0 +1,376 @@
+package api_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/pilotbed/pilotbed/api"
+	"github.com/pilotbed/pilotbed/orchestrator"
+	"github.com/pilotbed/pilotbed/pilots"
+	"github.com/pilotbed/pilotbed/pilots/sqlstore"
+	"github.com/pilotbed/pilotbed/testbeds/fake"
+)
+
+// decHCL is a pilot of two candidates judged by one must criterion on the
+// SUS, so a good score gives scale_up and a poor one stop.
+const decHCL = `
+pilot "trygghetslarm" {
+  title   = "Digitala trygghetslarm"
+  owner   = "Vård- och omsorgsförvaltningen"
+  contact = "testledare@mittkoping.se"
+  start   = "2027-01-11"
+  end     = "2027-03-31"
+
+  candidate "larm-a" {
+    vendor = "Larm A AB"
+    entry  = "web"
+    service "web" {
+      image = "pilotbed-demo:latest"
+      port  = 8080
+    }
+  }
+
+  candidate "larm-b" {
+    vendor = "Larm B AB"
+    entry  = "web"
+    service "web" {
+      image = "pilotbed-demo:latest"
+      port  = 8080
+    }
+  }
+
+  cohort "norr" {
+    candidate    = "larm-a"
+    participants = 6
+  }
+
+  cohort "soder" {
+    candidate    = "larm-b"
+    participants = 6
+  }
+
+  survey "final" {
+    opens  = "end-14d"
+    closes = "end"
+    sus {}
+  }
+
+  criterion "anvandbarhet" {
+    measure  = sus
+    at_least = 68
+    must     = true
+  }
+}
+`
+
+// decClock is the injected clock the test moves through the pilot.
+type decClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *decClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *decClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// decEnv is the server as serve wires it, on the real orchestrator, the
+// SQLite store and the fake runtime, with one closed pilot.
+type decEnv struct {
+	o     *orchestrator.Orchestrator
+	clock *decClock
+	srv   *httptest.Server
+	admin string // an admin token's secret
+	p     pilots.Pilot
+}
+
+func newDecEnv(t *testing.T) *decEnv {
+	t.Helper()
+	ctx := t.Context()
+	start := time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)
+	c := &decClock{t: start.Add(-7 * 24 * time.Hour)}
+	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "pilotbed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Now = c.Now
+	t.Cleanup(func() { st.Close() })
+	rt := fake.New(fake.Options{Instance: "test", Now: c.Now, AutoHealthy: true})
+	o, err := orchestrator.New(orchestrator.Config{
+		Store: st, Feedback: st, Reports: st, Runtime: rt,
+		Instance: "test", Now: c.Now, DataDir: filepath.Join(t.TempDir(), "data"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(o.Wait)
+	e := &decEnv{o: o, clock: c, admin: pilots.NewSecret(pilots.TokenPrefix)}
+	if err := st.CreateToken(ctx, pilots.Token{ID: "t-alice", Name: "alice", Role: pilots.RoleAdmin,
+		Hash: pilots.HashSecret(e.admin), CreatedAt: c.Now()}); err != nil {
+		t.Fatal(err)
+	}
+
+	e.p, err = o.Submit(ctx, "alice", "trygghetslarm.hcl", []byte(decHCL))
+	if err != nil {
+		t.Fatalf("Submit: %v", err)
+	}
+	c.Set(start)
+	if _, err := o.Start(ctx, "alice", e.p.ID, "vendors ready"); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	e.waitStatus(t, pilots.StatusRunning)
+
+	// In the final survey's window six participants per cohort answer:
+	// those of larm-a as well as the SUS can be answered, those of larm-b
+	// as badly.
+	c.Set(e.p.Spec.End.Add(-7 * 24 * time.Hour))
+	for _, co := range []struct {
+		cohort string
+		good   bool
+	}{{"norr", true}, {"soder", false}} {
+		inv, err := o.Invite(ctx, "alice", e.p.ID, co.cohort, 6)
+		if err != nil {
+			t.Fatalf("Invite %s: %v", co.cohort, err)
+		}
+		for _, in := range inv {
+			if _, _, err := o.SubmitResponse(ctx, in.Secret, "final", decSUS(co.good)); err != nil {
+				t.Fatalf("SubmitResponse %s: %v", co.cohort, err)
+			}
+		}
+	}
+
+	c.Set(e.p.Spec.End.Add(-time.Hour))
+	if _, err := o.Close(ctx, "alice", e.p.ID, "pilot period over"); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	e.waitStatus(t, pilots.StatusClosed)
+
+	e.srv = httptest.NewServer(api.NewServer(api.Config{Service: o, Feedback: o, Participants: o, Tokens: st}))
+	t.Cleanup(e.srv.Close)
+	return e
+}
+
+// waitStatus drives the background work and the scheduler until the pilot
+// reaches want.
+func (e *decEnv) waitStatus(t *testing.T, want pilots.Status) {
+	t.Helper()
+	var got pilots.Status
+	for range 20 {
+		e.o.Wait()
+		p, err := e.o.Pilot(t.Context(), e.p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got = p.Status; got == want {
+			return
+		}
+		if err := e.o.Tick(t.Context()); err != nil {
+			t.Logf("Tick: %v", err)
+		}
+	}
+	t.Fatalf("Status=%v, want %v", got, want)
+}
+
+// decSUS answers the ten SUS items for a score of 100 (good) or 0.
+func decSUS(good bool) pilots.Answers {
+	a := pilots.Answers{}
+	for i := 1; i <= 10; i++ {
+		v := 1
+		if (i%2 == 1) == good {
+			v = 5
+		}
+		a[fmt.Sprintf("sus_%d", i)] = pilots.Answer{Int: &v}
+	}
+	return a
+}
+
+// TestAdminDecisionBrowser signs in to the admin UI in headless Chromium,
+// reads the scale-up report of a closed pilot, is refused when promoting
+// the candidate the report says to stop, and promotes the winner with a
+// justification. Screenshots go to testdata/screenshots/.
+func TestAdminDecisionBrowser(t *testing.T) {
+	exe := admChromium()
+	if exe == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("chromium not found; CI must install it")
+		}
+		t.Skip("chromium not found")
+	}
+	e := newDecEnv(t)
+	pilotURL := "/admin/pilots/" + e.p.ID
+
+	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
+		chromedp.ExecPath(exe),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.WindowSize(1200, 900),
+	)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(alloc)
+	defer cancelCtx()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+
+	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval := func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return v
+	}
+	shots := filepath.Join("testdata", "screenshots")
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shot := func(name string) {
+		t.Helper()
+		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		path, _ := filepath.Abs(filepath.Join(shots, name+".png"))
+		if err := os.WriteFile(path, buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+
+	run("sign in",
+		chromedp.Navigate(e.srv.URL+"/admin/login"),
+		chromedp.WaitVisible(chromedp.ID("token")),
+		chromedp.SendKeys(chromedp.ID("token"), e.admin),
+		chromedp.Click(chromedp.CSS("main form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.ID("status-closed")),
+	)
+	if got := eval(`document.querySelector("h1").textContent`); got != "Pilots" {
+		t.Errorf("h1=%q, want Pilots", got)
+	}
+	shot("admin-dashboard-closed")
+
+	run("open pilot",
+		chromedp.Click(chromedp.CSS(`a[href="`+pilotURL+`"]`)),
+		chromedp.WaitVisible(chromedp.ID("decision-h")),
+	)
+	if got := eval(`document.querySelector(".status-line .tag").textContent`); got != "Closed" {
+		t.Errorf("status tag=%q, want Closed", got)
+	}
+
+	// The report is a document of its own, in the pilot's language
+	// (Swedish by default); it names both candidates and their verdicts.
+	run("open report",
+		chromedp.Click(chromedp.CSS(`a[href="`+pilotURL+`/report"]`)),
+		chromedp.WaitReady(chromedp.CSS("body")),
+	)
+	if got := eval(`location.pathname`); got != pilotURL+"/report" {
+		t.Fatalf("path=%q, want the report", got)
+	}
+	body := eval(`document.body.innerText`)
+	for _, want := range []string{"larm-a", "larm-b", "Skala upp", "Avbryt"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report does not show %q", want)
+		}
+	}
+	shot("report")
+
+	run("back to pilot", chromedp.Navigate(e.srv.URL+pilotURL), chromedp.WaitVisible(chromedp.ID("decision-h")))
+	run("open decide",
+		chromedp.Click(chromedp.CSS(`a[href="`+pilotURL+`/decide"]`)),
+		chromedp.WaitVisible(chromedp.ID("promote-h")),
+	)
+	shot("admin-decide")
+
+	// larm-b's verdict is stop: without an override the promotion is
+	// refused on the form and nothing changes.
+	run("promote larm-b",
+		chromedp.Click(chromedp.ID("candidate-1")),
+		chromedp.SendKeys(chromedp.ID("justification"), "Cheaper licence"),
+		chromedp.Click(chromedp.CSS(`form[action$="/promote"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.ID("candidate-error")),
+	)
+	if got := eval(`document.getElementById("candidate-error").textContent`); !strings.Contains(got, "override") || !strings.Contains(got, "larm-b") {
+		t.Errorf("refusal=%q, want it to name larm-b and the override", got)
+	}
+	if got := eval(`document.title`); !strings.HasPrefix(got, "Error: ") {
+		t.Errorf("title=%q, want it to start with Error: ", got)
+	}
+	if got := eval(`document.getElementById("justification").value`); got != "Cheaper licence" {
+		t.Errorf("justification kept=%q, want the text typed", got)
+	}
+	admCheckAccessible(t, eval(`document.documentElement.outerHTML`))
+	shot("admin-decide-refused")
+	if p, _ := e.o.Pilot(t.Context(), e.p.ID); p.Status != pilots.StatusClosed {
+		t.Fatalf("after the refusal Status=%v, want closed", p.Status)
+	}
+
+	const why = "Best SUS in the pilot; staff ask to keep it"
+	eval(`document.getElementById("justification").value = ""`)
+	run("promote larm-a",
+		chromedp.Click(chromedp.ID("candidate-0")),
+		chromedp.SendKeys(chromedp.ID("justification"), why),
+		chromedp.Click(chromedp.CSS(`form[action$="/promote"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(".banner")),
+	)
+	if got := eval(`location.pathname`); got != pilotURL {
+		t.Errorf("path=%q, want the pilot page", got)
+	}
+	if got := eval(`document.querySelector(".banner").textContent`); !strings.Contains(got, "promoted") || !strings.Contains(got, "larm-a") {
+		t.Errorf("banner=%q, want it to say larm-a was promoted", got)
+	}
+	if got := eval(`document.querySelector(".status-line .tag").textContent`); got != "Promoted" {
+		t.Errorf("status tag=%q, want Promoted", got)
+	}
+	// The decision is the newest event: who, what, which candidate, why.
+	row := eval(`[...document.querySelectorAll("#events-cap ~ tbody tr")].map(r => r.innerText).find(t => t.includes("decision")) || ""`)
+	for _, want := range []string{"alice", "decision", "promoted", "larm-a", why} {
+		if !strings.Contains(row, want) {
+			t.Errorf("decision event row=%q, want it to contain %q", row, want)
+		}
+	}
+	shot("admin-pilot-promoted")
+
+	// The dossier is written and served over the API.
+	p, err := e.o.Pilot(t.Context(), e.p.ID)
+	if err != nil || p.Status != pilots.StatusPromoted {
+		t.Fatalf("Status=%v (%v), want promoted", p.Status, err)
+	}
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, e.srv.URL+"/api/v1/pilots/"+e.p.ID+"/dossier?format=json", nil)
+	req.Header.Set("Authorization", "Bearer "+e.admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "larm-a") || !strings.Contains(string(b), why) {
+		t.Errorf("dossier: status=%d body=%.300s, want 200 naming larm-a and the justification", resp.StatusCode, b)
+	}
+}
