@@ -28,7 +28,8 @@ test: vet ## Vet and run every test with the race detector, Docker and browser t
 test-short: ## Unit tests only, no Docker
 	$(GO) test -short -count=1 ./...
 
-lint: vet ## staticcheck and the dependency-direction check
+lint: vet ## gofmt, staticcheck and the dependency-direction check
+	@test -z "$$(gofmt -l .)" || { echo "not gofmt-clean:"; gofmt -l .; exit 1; }
 	$(GO) tool staticcheck ./...
 	$(GO) test -count=1 ./internal/arch/
 

@@ -132,4 +132,3 @@ func token(c *gin.Context) pilots.Token {
 
 // actor is the name recorded in the audit trail for the caller.
 func actor(c *gin.Context) string { return token(c).Name }
-

@@ -19,8 +19,8 @@ type ParticipantView struct {
 
 // SurveyState is one survey as a participant sees it.
 type SurveyState struct {
-	Survey   *Survey
-	Open     bool
+	Survey *Survey
+	Open   bool
 	// Upcoming is set on a survey that is not open yet but will be: its
 	// window or its pilot has not started. A survey neither Open nor
 	// Upcoming is closed.
