@@ -238,6 +238,9 @@ func verdict(w *words, criteria []CriterionResult) (Verdict, []string) {
 	case len(criteria) == 0:
 		return ScaleUp, []string{w.ReasonNoCriteria}
 	}
+	if len(criteria) == 1 {
+		return ScaleUp, []string{w.ReasonOneMet}
+	}
 	return ScaleUp, []string{fmt.Sprintf(w.ReasonAllMet, len(criteria))}
 }
 

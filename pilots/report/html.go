@@ -28,6 +28,7 @@ func parsePage(t *words) *template.Template {
 		"pctPrecise": t.pctPrecise,
 		"date":       t.date,
 		"lastDay":    t.lastDay,
+		"status":     t.status,
 		"ts": func(v any) string {
 			switch tv := v.(type) {
 			case time.Time:

@@ -73,7 +73,7 @@ func (m *mdWriter) report(r *Report) {
 		m.f("- %s: %s\n", t.Contact, mdText(r.Pilot.Contact))
 	}
 	if r.Pilot.Status != "" {
-		m.f("- %s: %s\n", t.Status, mdText(r.Pilot.Status))
+		m.f("- %s: %s\n", t.Status, mdText(t.status(r.Pilot.Status)))
 	}
 	m.f("- %s: %d\n", t.Candidates, len(r.Candidates))
 	m.f("- %s: %d %s\n", t.Participants, r.Pilot.Invited, strings.ToLower(t.Invited))

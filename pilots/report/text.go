@@ -50,6 +50,7 @@ type words struct {
 
 	// Reasons, formatted with fmt.
 	ReasonAllMet        string // %d criteria
+	ReasonOneMet        string // the only criterion
 	ReasonNoCriteria    string
 	ReasonInsufficient  string // name, measure, n, min
 	ReasonNoData        string // name, measure
@@ -112,6 +113,7 @@ var english = &words{
 		pilots.SUSAcceptable: "acceptable", pilots.SUSMarginal: "marginal", pilots.SUSNotAcceptable: "not acceptable",
 	},
 	ReasonAllMet:       "All %d criteria are met.",
+	ReasonOneMet:       "The criterion is met.",
 	ReasonNoCriteria:   "The pilot declares no criteria, so nothing stands against scaling up.",
 	ReasonInsufficient: "Too few answers to judge %s criterion “%s” (%s): %d, at least %d needed.",
 	ReasonNoData:       "No data to judge %s criterion “%s” (%s).",
@@ -173,6 +175,7 @@ var swedish = &words{
 		pilots.SUSAcceptable: "acceptabel", pilots.SUSMarginal: "marginell", pilots.SUSNotAcceptable: "inte acceptabel",
 	},
 	ReasonAllMet:       "Alla %d kriterier är uppfyllda.",
+	ReasonOneMet:       "Kriteriet är uppfyllt.",
 	ReasonNoCriteria:   "Piloten anger inga kriterier, så inget talar emot uppskalning.",
 	ReasonInsufficient: "För få svar för att bedöma %s-kriteriet ”%s” (%s): %d, minst %d behövs.",
 	ReasonNoData:       "Inga data för att bedöma %s-kriteriet ”%s” (%s).",
@@ -311,4 +314,21 @@ func (w *words) methodNotes() []string {
 		notes[i] = t
 	}
 	return notes
+}
+
+// statusSV names a pilot's status in Swedish; English uses the status as is.
+var statusSV = map[string]string{
+	"draft": "utkast", "scheduled": "schemalagd", "provisioning": "startar", "running": "pågår",
+	"closing": "avslutas", "closed": "avslutad", "promoted": "vidare till upphandling",
+	"stopped": "stoppad", "withdrawn": "återtagen", "failed": "misslyckad start",
+}
+
+// status names a pilot's status in the report's language.
+func (w *words) status(s string) string {
+	if w.Lang == pilots.LangSwedish {
+		if n, ok := statusSV[s]; ok {
+			return n
+		}
+	}
+	return s
 }
