@@ -28,7 +28,7 @@ pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' INT TERM
 
 for _ in $(seq 1 100); do
-	if curl -fsS "http://$ADDR/healthz" >/dev/null 2>&1; then break; fi
+	if "$BIN" pilots list >/dev/null 2>&1; then break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then echo "pilotbed serve exited; see the log above" >&2; exit 1; fi
 	sleep 0.1
 done
@@ -52,6 +52,10 @@ pilotbed is running at http://$ADDR  (data in $DATA, admin token in $tokenfile)
   $BIN events $name            # the audit trail
   curl -H "Authorization: Bearer \$PILOTBED_TOKEN" http://$ADDR/api/v1/pilots/$name
   curl http://$ADDR/metrics
+  open http://$ADDR/admin and sign in with the admin token
+
+Invite participants (each link is shown once):
+  $BIN invite $name --cohort vaster --count 3
 
 Ctrl-C stops the server; the testbeds keep running until the pilot is closed:
   $BIN pilots close $name
