@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -41,6 +42,13 @@ type checkPage struct {
 	Action string
 	Rows   []answerRow
 	Hidden []hiddenField
+}
+
+// viewSubmitter is a ParticipantService that can store answers for the view
+// it has just resolved, sparing a second lookup of the same secret on the
+// busiest path of the participant pages.
+type viewSubmitter interface {
+	SubmitViewed(ctx context.Context, v pilots.ParticipantView, survey string, answers pilots.Answers) (pilots.Response, bool, error)
 }
 
 // openSurvey finds the requested survey and makes sure it takes answers.
@@ -161,7 +169,12 @@ func (pp *participantPages) handleSurveyPost() gin.HandlerFunc {
 		// SubmitResponse returns only once the response is committed, so
 		// the receipt the redirect leads to is never shown for answers
 		// that could still be lost.
-		_, _, err := pp.s.parts.SubmitResponse(c.Request.Context(), secret, s.Name, answers)
+		var err error
+		if vs, ok := pp.s.parts.(viewSubmitter); ok {
+			_, _, err = vs.SubmitViewed(c.Request.Context(), v, s.Name, answers)
+		} else {
+			_, _, err = pp.s.parts.SubmitResponse(c.Request.Context(), secret, s.Name, answers)
+		}
 		switch pilots.ErrorCode(err) {
 		case "":
 			c.Redirect(http.StatusSeeOther, receiptPath(secret, s.Name))

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -78,8 +80,7 @@ func notStarted(s pilots.Status) bool {
 }
 
 // surveyStates says for each survey of p whether it is open, upcoming or
-// closed, and whether the participant has answered it. Only a running pilot
-// has open surveys: closing freezes them.
+// closed, and whether the participant has answered it.
 func (o *Orchestrator) surveyStates(ctx context.Context, fb pilots.FeedbackStore, p *pilots.Pilot, part pilots.Participant) ([]pilots.SurveyState, error) {
 	overrides, err := fb.SurveyOverrides(ctx, p.ID)
 	if err != nil {
@@ -89,7 +90,12 @@ func (o *Orchestrator) surveyStates(ctx context.Context, fb pilots.FeedbackStore
 	if err != nil {
 		return nil, fmt.Errorf("read answers of participant %s: %w", part.ID, err)
 	}
-	now := o.now()
+	return statesAt(p, overrides, answered, o.now()), nil
+}
+
+// statesAt is surveyStates once the overrides and answers are read. Only a
+// running pilot has open surveys: closing freezes them.
+func statesAt(p *pilots.Pilot, overrides []pilots.SurveyOverride, answered map[string]pilots.AnsweredSurvey, now time.Time) []pilots.SurveyState {
 	states := make([]pilots.SurveyState, len(p.Spec.Surveys))
 	for i := range p.Spec.Surveys {
 		s := &p.Spec.Surveys[i]
@@ -106,7 +112,7 @@ func (o *Orchestrator) surveyStates(ctx context.Context, fb pilots.FeedbackStore
 		}
 		states[i] = st
 	}
-	return states, nil
+	return states
 }
 
 // overridden reports whether a survey was opened or closed by hand.
@@ -119,10 +125,48 @@ func overridden(survey string, overrides []pilots.SurveyOverride) bool {
 	return false
 }
 
+// pageReader is a store that reads all a participant page needs in one
+// visit and from one snapshot, as sqlstore.Store does; see
+// sqlstore.Store.ParticipantPage.
+type pageReader interface {
+	ParticipantPage(ctx context.Context, tokenHash string) (pilots.Participant, pilots.Pilot, []pilots.SurveyOverride, map[string]pilots.AnsweredSurvey, error)
+}
+
+// sameStore reports whether a and b are one and the same store, without
+// comparing values whose type cannot be compared.
+func sameStore(a, b any) bool {
+	ta := reflect.TypeOf(a)
+	return ta != nil && ta == reflect.TypeOf(b) && ta.Comparable() && a == b
+}
+
 // ParticipantView resolves an invitation secret to what the participant's
 // pages show. Returns ENOTFOUND for an unknown or revoked secret,
 // EUNAVAILABLE when the server keeps no feedback.
 func (o *Orchestrator) ParticipantView(ctx context.Context, secret string) (pilots.ParticipantView, error) {
+	fb, err := o.feedbackStore()
+	if err != nil {
+		return pilots.ParticipantView{}, err
+	}
+	// Every participant request comes here first: when the pilots and the
+	// feedback live in one store that can, read it all in one go.
+	if pr, ok := fb.(pageReader); ok && sameStore(fb, o.store) && strings.TrimSpace(secret) != "" {
+		part, p, overrides, answered, err := pr.ParticipantPage(ctx, pilots.HashSecret(secret))
+		switch {
+		case pilots.ErrorCode(err) == pilots.ENOTFOUND:
+			return pilots.ParticipantView{}, unknownInvitation()
+		case err != nil:
+			return pilots.ParticipantView{}, fmt.Errorf("look up invitation: %w", err)
+		case part.RevokedAt != nil:
+			return pilots.ParticipantView{}, unknownInvitation()
+		}
+		return pilots.ParticipantView{
+			Pilot:       p,
+			Participant: part,
+			Candidate:   cohortCandidate(&p.Spec, part.Cohort),
+			Surveys:     statesAt(&p, overrides, answered, o.now()),
+		}, nil
+	}
+
 	fb, part, p, err := o.participant(ctx, secret)
 	if err != nil {
 		return pilots.ParticipantView{}, err
@@ -148,18 +192,36 @@ func (o *Orchestrator) ParticipantView(ctx context.Context, secret string) (pilo
 // Returns ENOTFOUND for an unknown secret or survey, ECONFLICT when the
 // survey is not open, EINVALID for answers the survey does not accept.
 func (o *Orchestrator) SubmitResponse(ctx context.Context, secret, survey string, answers pilots.Answers) (pilots.Response, bool, error) {
-	fb, part, p, err := o.participant(ctx, secret)
+	v, err := o.ParticipantView(ctx, secret)
 	if err != nil {
 		return pilots.Response{}, false, err
 	}
-	states, err := o.surveyStates(ctx, fb, &p, part)
+	return o.SubmitViewed(ctx, v, survey, answers)
+}
+
+// SubmitViewed is SubmitResponse for a caller that has just resolved the
+// participant's secret with ParticipantView, as the survey page does on
+// every request: it decides from v whether the survey takes answers instead
+// of reading the same rows again. What v cannot vouch for a moment later is
+// checked where it is written: the store refuses a participant revoked in
+// the meantime and keeps a repeat to the response stored first.
+//
+// Returns ENOTFOUND for a view without a participant or for an unknown
+// survey, ECONFLICT when the survey is not open, EINVALID for answers the
+// survey does not accept.
+func (o *Orchestrator) SubmitViewed(ctx context.Context, v pilots.ParticipantView, survey string, answers pilots.Answers) (pilots.Response, bool, error) {
+	fb, err := o.feedbackStore()
 	if err != nil {
 		return pilots.Response{}, false, err
+	}
+	p, part := &v.Pilot, v.Participant
+	if p.ID == "" || part.ID == "" || part.PilotID != p.ID || part.RevokedAt != nil {
+		return pilots.Response{}, false, unknownInvitation()
 	}
 	var st *pilots.SurveyState
-	for i := range states {
-		if states[i].Survey.Name == survey {
-			st = &states[i]
+	for i := range v.Surveys {
+		if v.Surveys[i].Survey != nil && v.Surveys[i].Survey.Name == survey {
+			st = &v.Surveys[i]
 		}
 	}
 	switch {
@@ -169,6 +231,10 @@ func (o *Orchestrator) SubmitResponse(ctx context.Context, secret, survey string
 		// The receipt is all a repeat needs; the store would return the
 		// same, but this also holds once the survey has closed.
 		return pilots.Response{PilotID: p.ID, Survey: survey, Cohort: part.Cohort, Receipt: st.Answered.Receipt, SubmittedAt: st.Answered.At}, false, nil
+	case p.Status != pilots.StatusRunning:
+		// Only a running pilot has open surveys (see surveyStates); a view
+		// built by hand must not get round that.
+		return pilots.Response{}, false, pilots.Errorf(pilots.ECONFLICT, "survey %q is closed: pilot %q is %s", survey, p.Name, p.Status)
 	case !st.Open && st.Upcoming:
 		return pilots.Response{}, false, pilots.Errorf(pilots.ECONFLICT, "survey %q is not open yet", survey)
 	case !st.Open:
@@ -187,6 +253,11 @@ func (o *Orchestrator) SubmitResponse(ctx context.Context, secret, survey string
 		SubmittedAt: o.now(),
 	}
 	stored, created, err := fb.SubmitResponse(ctx, r, st.Survey.Anonymous)
+	if pilots.ErrorCode(err) == pilots.ENOTFOUND {
+		// Revoked since the view was read: the same answer as an unknown
+		// secret.
+		return pilots.Response{}, false, unknownInvitation()
+	}
 	if err != nil {
 		return pilots.Response{}, false, fmt.Errorf("store response to survey %q of pilot %q: %w", survey, p.Name, err)
 	}

@@ -24,9 +24,16 @@
 // pool of exactly one connection, whose transactions start with BEGIN
 // IMMEDIATE (_txlock=immediate) so a transaction takes the write lock at its
 // start and never fails halfway trying to upgrade a read lock; and a pool of
-// read-only connections (query_only) for lookups. Writers queue in
-// database/sql for the one connection instead of meeting SQLITE_BUSY, and
+// read-only connections (query_only) for lookups. Writers take turns for
+// the one connection in arrival order instead of meeting SQLITE_BUSY, and
 // reads run in parallel against the last committed snapshot.
+//
+// Responses are group-committed: one goroutine takes every submission
+// waiting at that moment, stores each in its own savepoint of one
+// transaction and answers them all after the one fsync of its commit, so
+// the rate of submissions is not bounded by the rate of fsyncs (see
+// writer.go). The statements of the participant pages are prepared once
+// (see prepared.go).
 //
 // # Schema
 //

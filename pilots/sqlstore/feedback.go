@@ -101,9 +101,7 @@ func scanParticipant(r scanner) (pilots.Participant, error) {
 // ParticipantByTokenHash returns the participant invited with the secret
 // whose hash is hash, unless revoked.
 func (s *Store) ParticipantByTokenHash(ctx context.Context, hash string) (pilots.Participant, error) {
-	row := s.read.QueryRowContext(ctx, `SELECT `+participantColumns+` FROM participants
-		WHERE token_hash = ? AND revoked_at IS NULL`, hash)
-	p, err := scanParticipant(row)
+	p, err := scanParticipant(s.queryRow(ctx, qParticipantByHash, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return pilots.Participant{}, pilots.Errorf(pilots.ENOTFOUND, "no such invitation")
 	}
@@ -219,39 +217,35 @@ func (s *Store) SubmitResponse(ctx context.Context, r pilots.Response, anonymous
 	}
 	r.ID = 0
 
-	var stored pilots.Response
-	var created bool
-	err = s.inTx(ctx, "submit response to survey "+r.Survey, func(tx *sql.Tx) error {
-		var revoked sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT cohort, revoked_at FROM participants WHERE pilot_id = ? AND id = ?`,
-			r.PilotID, r.Participant).Scan(&r.Cohort, &revoked)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
-			return pilots.Errorf(pilots.ENOTFOUND, "no participant %s in pilot %q", r.Participant, r.PilotID)
-		}
-		if err != nil {
-			return fmt.Errorf("look up participant: %w", err)
-		}
-		if anonymous {
-			stored, created, err = submitAnonymous(ctx, tx, r, answers)
-		} else {
-			stored, created, err = submitNamed(ctx, tx, r, answers)
-		}
-		return err
-	})
-	if err != nil {
-		return pilots.Response{}, false, err
+	res := s.enqueue(ctx, &submission{ctx: ctx, r: r, anonymous: anonymous, answers: answers, done: make(chan submitResult, 1)})
+	if res.err != nil {
+		return pilots.Response{}, false, res.err
 	}
-	return stored, created, nil
+	return res.stored, res.created, nil
+}
+
+// submitOne stores one response in tx: the participant must exist and not
+// be revoked, and a repeat returns what was stored first.
+func (s *Store) submitOne(ctx context.Context, tx *sql.Tx, r pilots.Response, anonymous bool, answers []byte) (pilots.Response, bool, error) {
+	var revoked sql.NullInt64
+	err := s.txQueryRow(ctx, tx, qSubmitter, r.PilotID, r.Participant).Scan(&r.Cohort, &revoked)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && revoked.Valid) {
+		return pilots.Response{}, false, pilots.Errorf(pilots.ENOTFOUND, "no participant %s in pilot %q", r.Participant, r.PilotID)
+	}
+	if err != nil {
+		return pilots.Response{}, false, fmt.Errorf("look up participant: %w", err)
+	}
+	if anonymous {
+		return s.submitAnonymous(ctx, tx, r, answers)
+	}
+	return s.submitNamed(ctx, tx, r, answers)
 }
 
 // submitNamed inserts a response with its participant id; the unique
 // constraint on (pilot, survey, participant) turns a repeat into a no-op,
 // and the response stored first is returned instead.
-func submitNamed(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []byte) (pilots.Response, bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO responses
-		(pilot_id, survey, participant_id, cohort, answers_json, submitted_at, receipt)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (pilot_id, survey, participant_id) DO NOTHING`,
+func (s *Store) submitNamed(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []byte) (pilots.Response, bool, error) {
+	res, err := s.txExec(ctx, tx, qInsertNamed,
 		r.PilotID, r.Survey, r.Participant, r.Cohort, string(answers), encTime(r.SubmittedAt), r.Receipt)
 	if err != nil {
 		return pilots.Response{}, false, fmt.Errorf("insert response: %w", err)
@@ -265,8 +259,7 @@ func submitNamed(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []b
 		}
 		return r, true, nil
 	}
-	row := tx.QueryRowContext(ctx, `SELECT `+responseColumns+` FROM responses
-		WHERE pilot_id = ? AND survey = ? AND participant_id = ?`, r.PilotID, r.Survey, r.Participant)
+	row := s.txQueryRow(ctx, tx, qStoredNamed, r.PilotID, r.Survey, r.Participant)
 	stored, err := scanResponse(row)
 	if err != nil {
 		return pilots.Response{}, false, fmt.Errorf("read stored response: %w", err)
@@ -279,11 +272,9 @@ func submitNamed(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []b
 // participant. Neither row can lead to the other: the receipt is only on
 // the mark, times are kept to the day and the marks are stored in key
 // order. The response's id is not returned, so no caller can log the pair.
-func submitAnonymous(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []byte) (pilots.Response, bool, error) {
+func (s *Store) submitAnonymous(ctx context.Context, tx *sql.Tx, r pilots.Response, answers []byte) (pilots.Response, bool, error) {
 	r.SubmittedAt = day(r.SubmittedAt)
-	res, err := tx.ExecContext(ctx, `INSERT INTO answered (pilot_id, participant_id, survey, time, receipt)
-		VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (pilot_id, participant_id, survey) DO NOTHING`,
+	res, err := s.txExec(ctx, tx, qMarkAnswered,
 		r.PilotID, r.Participant, r.Survey, encTime(r.SubmittedAt), r.Receipt)
 	if err != nil {
 		return pilots.Response{}, false, fmt.Errorf("mark answered: %w", err)
@@ -295,17 +286,14 @@ func submitAnonymous(ctx context.Context, tx *sql.Tx, r pilots.Response, answers
 	if n == 0 {
 		var t sql.NullInt64
 		stored := pilots.Response{PilotID: r.PilotID, Survey: r.Survey, Cohort: r.Cohort}
-		if err := tx.QueryRowContext(ctx, `SELECT time, receipt FROM answered
-			WHERE pilot_id = ? AND participant_id = ? AND survey = ?`, r.PilotID, r.Participant, r.Survey).
+		if err := s.txQueryRow(ctx, tx, qStoredMark, r.PilotID, r.Participant, r.Survey).
 			Scan(&t, &stored.Receipt); err != nil {
 			return pilots.Response{}, false, fmt.Errorf("read answered mark: %w", err)
 		}
 		stored.SubmittedAt = decTime(t)
 		return stored, false, nil
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO responses
-		(pilot_id, survey, participant_id, cohort, answers_json, submitted_at, receipt)
-		VALUES (?, ?, NULL, ?, ?, ?, '')`,
+	if _, err := s.txExec(ctx, tx, qInsertAnonymous,
 		r.PilotID, r.Survey, r.Cohort, string(answers), encTime(r.SubmittedAt)); err != nil {
 		return pilots.Response{}, false, fmt.Errorf("insert response: %w", err)
 	}
@@ -315,40 +303,35 @@ func submitAnonymous(ctx context.Context, tx *sql.Tx, r pilots.Response, answers
 
 // Answered returns the surveys a participant has answered, by name.
 func (s *Store) Answered(ctx context.Context, pilotID, participant string) (map[string]pilots.AnsweredSurvey, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rows, err := s.query(ctx, qAnswered, pilotID, participant)
 	if err != nil {
 		return nil, fmt.Errorf("list answered surveys of %s: %w", participant, err)
 	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM participants WHERE pilot_id = ? AND id = ?`,
-		pilotID, participant).Scan(&n); err != nil {
-		return nil, fmt.Errorf("list answered surveys of %s: %w", participant, err)
-	}
-	if n == 0 {
-		return nil, pilots.Errorf(pilots.ENOTFOUND, "no participant %s in pilot %q", participant, pilotID)
-	}
-	rows, err := tx.QueryContext(ctx, `
-		SELECT survey, receipt, submitted_at FROM responses WHERE pilot_id = ?1 AND participant_id = ?2
-		UNION ALL
-		SELECT survey, receipt, time FROM answered WHERE pilot_id = ?1 AND participant_id = ?2`,
-		pilotID, participant)
-	if err != nil {
-		return nil, fmt.Errorf("list answered surveys of %s: %w", participant, err)
-	}
+	return scanAnswered(rows, pilotID, participant)
+}
+
+// scanAnswered reads and closes the rows of qAnswered.
+func scanAnswered(rows *sql.Rows, pilotID, participant string) (map[string]pilots.AnsweredSurvey, error) {
 	defer rows.Close()
-	out := map[string]pilots.AnsweredSurvey{}
+	var out map[string]pilots.AnsweredSurvey // nil until the participant is found
 	for rows.Next() {
-		var a pilots.AnsweredSurvey
+		var survey, receipt sql.NullString
 		var t sql.NullInt64
-		if err := rows.Scan(&a.Survey, &a.Receipt, &t); err != nil {
+		if err := rows.Scan(&survey, &receipt, &t); err != nil {
 			return nil, fmt.Errorf("list answered surveys of %s: %w", participant, err)
 		}
-		a.At = decTime(t)
-		out[a.Survey] = a
+		if out == nil {
+			out = map[string]pilots.AnsweredSurvey{}
+		}
+		if survey.Valid {
+			out[survey.String] = pilots.AnsweredSurvey{Survey: survey.String, Receipt: receipt.String, At: decTime(t)}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list answered surveys of %s: %w", participant, err)
+	}
+	if out == nil {
+		return nil, pilots.Errorf(pilots.ENOTFOUND, "no participant %s in pilot %q", participant, pilotID)
 	}
 	return out, nil
 }
@@ -440,32 +423,35 @@ func (s *Store) SetSurveyOverride(ctx context.Context, o pilots.SurveyOverride) 
 
 // SurveyOverrides returns the overrides in force for a pilot's surveys.
 func (s *Store) SurveyOverrides(ctx context.Context, pilotID string) ([]pilots.SurveyOverride, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	rows, err := s.query(ctx, qOverrides, pilotID)
 	if err != nil {
 		return nil, fmt.Errorf("list survey overrides of pilot %s: %w", pilotID, err)
 	}
-	defer tx.Rollback()
-	if err := requirePilot(ctx, tx, pilotID); err != nil {
-		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT pilot_id, survey, state, actor, time FROM survey_overrides
-		WHERE pilot_id = ? ORDER BY survey`, pilotID)
-	if err != nil {
-		return nil, fmt.Errorf("list survey overrides of pilot %s: %w", pilotID, err)
-	}
+	return scanOverrides(rows, pilotID)
+}
+
+// scanOverrides reads and closes the rows of qOverrides.
+func scanOverrides(rows *sql.Rows, pilotID string) ([]pilots.SurveyOverride, error) {
 	defer rows.Close()
-	list := []pilots.SurveyOverride{}
+	var list []pilots.SurveyOverride // nil until the pilot is found
 	for rows.Next() {
-		var o pilots.SurveyOverride
+		var survey, state, actor sql.NullString
 		var t sql.NullInt64
-		if err := rows.Scan(&o.PilotID, &o.Survey, &o.State, &o.Actor, &t); err != nil {
+		if err := rows.Scan(&survey, &state, &actor, &t); err != nil {
 			return nil, fmt.Errorf("list survey overrides of pilot %s: %w", pilotID, err)
 		}
-		o.Time = decTime(t)
-		list = append(list, o)
+		if list == nil {
+			list = []pilots.SurveyOverride{}
+		}
+		if survey.Valid {
+			list = append(list, pilots.SurveyOverride{PilotID: pilotID, Survey: survey.String, State: state.String, Actor: actor.String, Time: decTime(t)})
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list survey overrides of pilot %s: %w", pilotID, err)
+	}
+	if list == nil {
+		return nil, pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", pilotID)
 	}
 	return list, nil
 }

@@ -75,11 +75,7 @@ func (s *Store) Pilot(ctx context.Context, idOrName string) (pilots.Pilot, error
 	if idOrName == "" {
 		return pilots.Pilot{}, pilots.Errorf(pilots.EINVALID, "no pilot id or name given")
 	}
-	// An exact id wins; among pilots of that name the newest wins.
-	row := s.read.QueryRowContext(ctx, `SELECT `+pilotColumns+` FROM pilots
-		WHERE id = ?1 OR name = ?1
-		ORDER BY id = ?1 DESC, created_at DESC, rowid DESC LIMIT 1`, idOrName)
-	p, err := scanPilot(row)
+	p, err := scanPilot(s.queryRow(ctx, qPilot, idOrName))
 	if errors.Is(err, sql.ErrNoRows) {
 		return pilots.Pilot{}, pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", idOrName)
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -23,6 +24,16 @@ type Store struct {
 	path  string
 	write *sql.DB // one connection: SQLite has one writer at a time
 	read  *sql.DB // read-only connections
+
+	stmts   map[string]*sql.Stmt // prepared in Open; see prepared.go
+	readSem chan struct{}        // turns for the read pool's connections, in arrival order
+
+	// The committer and the writer's turn; see writer.go.
+	writeSem chan struct{}
+	submits  chan *submission
+	stop     chan struct{}
+	stopped  chan struct{}
+	stopOnce sync.Once
 
 	// Now returns the current time; it fills in event times that the caller
 	// left zero. Tests replace it to be deterministic.
@@ -78,10 +89,16 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0))
 	s.read.SetMaxOpenConns(n)
 	s.read.SetMaxIdleConns(n)
+	s.readSem = make(chan struct{}, n)
 	if err := s.read.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("open store %s: %w", abs, err)
 	}
+	if err := s.prepare(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open store %s: %w", abs, err)
+	}
+	s.startCommitter()
 	return s, nil
 }
 
@@ -118,7 +135,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools. The last connection to close checkpoints the
 // write-ahead log into the database file.
 func (s *Store) Close() error {
-	var errs []error
+	// Submissions in flight are committed and answered first.
+	s.stopCommitter()
+	errs := []error{s.closeStatements()}
 	if s.read != nil {
 		errs = append(errs, s.read.Close())
 	}
@@ -142,6 +161,10 @@ func (s *Store) now() time.Time {
 // inTx runs fn in a write transaction and commits it, rolling back when fn
 // or the commit fails. what names the action for error messages.
 func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	if err := s.acquireWriter(ctx); err != nil {
+		return fmt.Errorf("%s: wait for the writer: %w", what, err)
+	}
+	defer s.releaseWriter()
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("%s: begin: %w", what, err)
