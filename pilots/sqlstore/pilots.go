@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
+	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/pilotbed/pilotbed/pilots"
 )
@@ -291,8 +294,52 @@ func scanPilot(r scanner) (pilots.Pilot, error) {
 	p.Status = pilots.Status(status)
 	p.CreatedAt = decTime(created)
 	p.UpdatedAt = decTime(updated)
+	key := specKey(p.ID, spec)
+	if cached, ok := specs.get(key); ok {
+		p.Spec = cached
+		return p, nil
+	}
 	if err := json.Unmarshal([]byte(spec), &p.Spec); err != nil {
 		return pilots.Pilot{}, fmt.Errorf("decode spec of pilot %s: %w", p.ID, err)
 	}
+	specs.put(key, p.Spec)
 	return p, nil
+}
+
+// specs caches decoded specs. A pilot's spec never changes after submit, so
+// one decoded value serves every later read of the pilot: decoding the JSON
+// on each participant request cost a tenth of the submit path. Callers share
+// the spec's maps and slices and treat them as read-only, as they do now.
+var specs = &specCache{m: make(map[string]pilots.Spec)}
+
+type specCache struct {
+	mu sync.Mutex
+	m  map[string]pilots.Spec
+}
+
+// maxCachedSpecs bounds the cache; far more than the pilots a server runs.
+const maxCachedSpecs = 1024
+
+// specSeed keys the cache by the stored JSON itself, so two databases
+// that happen to share a pilot id (tests do) never see each other's spec.
+var specSeed = maphash.MakeSeed()
+
+func specKey(id, specJSON string) string {
+	return id + "\x00" + strconv.FormatUint(maphash.String(specSeed, specJSON), 16) + "\x00" + strconv.Itoa(len(specJSON))
+}
+
+func (c *specCache) get(key string) (pilots.Spec, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[key]
+	return s, ok
+}
+
+func (c *specCache) put(key string, s pilots.Spec) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedSpecs {
+		clear(c.m)
+	}
+	c.m[key] = s
 }
