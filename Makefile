@@ -22,8 +22,9 @@ run: build demo-image ## Start a server with data in ./data and a running exampl
 vet:
 	$(GO) vet ./...
 
-test: vet ## Vet and run every test with the race detector, Docker and browser tests included
+test: vet ## Vet and run every test with the race detector, Docker and browser tests included, then fuzz briefly
 	$(GO) test -race -count=1 -timeout 25m ./...
+	GO=$(GO) ./scripts/fuzz.sh 10s
 
 test-short: ## Unit tests only, no Docker
 	$(GO) test -short -count=1 ./...

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docker/docker/client"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
@@ -34,6 +35,14 @@ type serveConfig struct {
 	logLevel  string
 	logFormat string
 	reconcile time.Duration
+
+	// Supervision tuning, hidden from the flag list: the defaults suit a
+	// production pilot, smaller values let drills and tests see a crash
+	// loop or a daemon outage play out in seconds.
+	restartBudget     int
+	restartWindow     time.Duration
+	restartBackoff    time.Duration
+	restartBackoffMax time.Duration
 }
 
 func newServeCmd(c *cli) *cobra.Command {
@@ -50,7 +59,13 @@ and serves the JSON API under /api/v1 together with /healthz, /readyz and
 On its first start the server creates an admin token and prints it once;
 only its hash is stored. Set PILOTBED_BOOTSTRAP_TOKEN to choose that token
 yourself (for automation). On SIGTERM or Ctrl-C the server stops serving
-and leaves testbeds running; the next start adopts them.`,
+and leaves testbeds running; the next start adopts them.
+
+A failed service is restarted after a backoff (1s, doubling up to 1m), at
+most 5 times an hour, before pilotbed gives up on it and records an
+incident. The hidden flags --restart-budget, --restart-window,
+--restart-backoff and --restart-backoff-max change these numbers, for
+drills and tests that must see a crash loop play out quickly.`,
 		Example: `  pilotbed serve --data-dir /var/lib/pilotbed --addr 0.0.0.0:8080
   PILOTBED_BOOTSTRAP_TOKEN=pbt_... pilotbed serve --log-format json`,
 		Args: exactArgs(0),
@@ -64,6 +79,13 @@ and leaves testbeds running; the next start adopts them.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "console", "log format: console or json")
 	f.DurationVar(&cfg.reconcile, "reconcile-interval", 15*time.Second, "how often testbeds are converged with the stored pilots")
+	f.IntVar(&cfg.restartBudget, "restart-budget", docker.DefaultRestartBudget, "restarts of one service within --restart-window before the runtime gives up on it")
+	f.DurationVar(&cfg.restartWindow, "restart-window", docker.DefaultRestartWindow, "the window in which --restart-budget restarts are allowed")
+	f.DurationVar(&cfg.restartBackoff, "restart-backoff", docker.DefaultBackoffBase, "wait before the first restart of a failed service, doubled for each further one; also paces reconnecting to Docker")
+	f.DurationVar(&cfg.restartBackoffMax, "restart-backoff-max", docker.DefaultBackoffMax, "the longest wait between restarts or reconnection attempts")
+	for _, name := range []string{"restart-budget", "restart-window", "restart-backoff", "restart-backoff-max"} {
+		_ = f.MarkHidden(name) // for drills and tests; documented in the long help
+	}
 	return cmd
 }
 
@@ -96,6 +118,9 @@ func newLogger(level, format string, w zapcore.WriteSyncer) (*zap.Logger, error)
 }
 
 func serve(ctx context.Context, c *cli, cfg serveConfig) error {
+	if err := cfg.checkSupervision(); err != nil {
+		return err
+	}
 	log, err := newLogger(cfg.logLevel, cfg.logFormat, zapcore.AddSync(c.stderr))
 	if err != nil {
 		return err
@@ -122,7 +147,23 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	rt, err := docker.New(docker.Options{Instance: instance, Logger: log.Named("docker"), Registerer: reg})
+	dopts := docker.Options{
+		Instance: instance, Logger: log.Named("docker"), Registerer: reg,
+		RestartBudget: cfg.restartBudget, RestartWindow: cfg.restartWindow,
+		BackoffBase: cfg.restartBackoff, BackoffMax: cfg.restartBackoffMax,
+	}
+	// The Docker client reads the process environment by itself; the
+	// environment run() was given wins, so DOCKER_HOST means the same to
+	// serve as to every other setting (and tests can point it elsewhere).
+	if host := c.getenv("DOCKER_HOST"); host != "" {
+		dc, err := client.NewClientWithOpts(client.FromEnv, client.WithHost(host), client.WithAPIVersionNegotiation())
+		if err != nil {
+			return fmt.Errorf("create Docker client for DOCKER_HOST=%s: %w", host, err)
+		}
+		defer dc.Close()
+		dopts.Client = dc
+	}
+	rt, err := docker.New(dopts)
 	if err != nil {
 		return fmt.Errorf("set up the Docker runtime: %w", err)
 	}
@@ -193,6 +234,23 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	stopRun()
 	if err := <-orchDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Warn("orchestrator stopped with an error", zap.Error(err))
+	}
+	return nil
+}
+
+// checkSupervision refuses restart settings the runtime cannot work with,
+// before anything is created.
+func (cfg serveConfig) checkSupervision() error {
+	if cfg.restartBudget < 1 {
+		return usageErrorf("--restart-budget must be at least 1, not %d", cfg.restartBudget)
+	}
+	for _, f := range []struct {
+		name string
+		d    time.Duration
+	}{{"--restart-window", cfg.restartWindow}, {"--restart-backoff", cfg.restartBackoff}, {"--restart-backoff-max", cfg.restartBackoffMax}} {
+		if f.d <= 0 {
+			return usageErrorf("%s must be a positive duration, not %s", f.name, f.d)
+		}
 	}
 	return nil
 }

@@ -455,12 +455,22 @@ func TestCrashRestartsWithinBudget(t *testing.T) {
 	if _, err := r.Endpoint(ctx, plan.ID, "web"); !errors.Is(err, testbeds.ErrNotRunning) {
 		t.Fatalf("Endpoint of a given-up service: %v, want ErrNotRunning", err)
 	}
-	// Applying again starts it and resets the budget.
-	from := ev.len()
+	// Applying the same plan again, as the orchestrator's reconcile does,
+	// must not bypass the budget: the given-up service stays down.
 	if _, err := r.Apply(ctx, plan); err != nil {
 		t.Fatal(err)
 	}
-	ev.wait(t, from, plan.ID, 30*time.Second, "web:started", "web:healthy")
+	if tbs, err := r.Testbeds(ctx); err != nil || tbs[0].Services[0].State != testbeds.StateExited {
+		t.Fatalf("after applying the same plan: %+v, %v; want the given-up service still exited", tbs, err)
+	}
+	// A changed plan is a new container with a fresh budget.
+	from := ev.len()
+	plan.Services[0].Env["APP_TITLE"] = "Rättad version"
+	plan.Services[0].Hash = testbeds.HashService(plan.Services[0])
+	if _, err := r.Apply(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
+	ev.wait(t, from, plan.ID, 30*time.Second, "web:healthy")
 }
 
 func TestSweepOnlyOwnOrphansAfterGrace(t *testing.T) {

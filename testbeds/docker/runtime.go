@@ -387,6 +387,9 @@ func (r *Runtime) ensureService(ctx context.Context, p testbeds.Plan, s testbeds
 		switch {
 		case c.State != nil && (c.State.Running || c.State.Restarting):
 			res.kind = testbeds.EventAdopted
+		case r.heldBack(p.ID, s.Name, keep.ID):
+			// The runtime restarts it after a backoff, or gave up on it:
+			// starting it here would bypass the restart budget.
 		default:
 			if err := r.cli.ContainerStart(ctx, keep.ID, container.StartOptions{}); err != nil {
 				return res, classify(err, fmt.Sprintf("start container of service %q of testbed %s", s.Name, p.ID))

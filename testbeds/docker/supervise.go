@@ -78,8 +78,9 @@ func (r *Runtime) supervise(p testbeds.Plan, results []applied) {
 		if ok && cur.containerID == res.containerID {
 			cur.spec = s // probe settings may have changed; the prober reads them each round
 			if res.kind == testbeds.EventStarted {
-				// Applied again after a crash: the owner asks for another go.
-				cur.gaveUp, cur.recent = false, nil
+				// Started by Apply before its death was seen: a restart
+				// like any other, counted against the budget.
+				cur.recent = append(cur.recent, now)
 				r.markStarted(p.ID, cur, now)
 				r.emitLocked(p.ID, s.Name, testbeds.EventStarted, cur.health, "")
 			}
@@ -614,4 +615,17 @@ func (r *Runtime) forgetStopping(containerID string) {
 		defer r.mu.Unlock()
 		delete(r.stopping, containerID)
 	})
+}
+
+// heldBack reports whether the runtime is restarting a service's container
+// after a backoff or has given up on it, so Apply must not start it.
+func (r *Runtime) heldBack(id testbeds.ID, name, containerID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b, ok := r.beds[id]
+	if !ok {
+		return false
+	}
+	sv, ok := b.services[name]
+	return ok && sv.containerID == containerID && (sv.gaveUp || sv.restarting)
 }
