@@ -199,7 +199,13 @@ func (r *Runtime) probe(ctx context.Context, id testbeds.ID, name string, sv *sv
 		if health == testbeds.HealthStarting {
 			wait = min(h.Interval, r.opts.ProbeStartEvery)
 		}
-		if unreachable || !running {
+		if unreachable {
+			// Look again soon: once the daemon is back the service should
+			// be probed at once, not a whole interval later.
+			wait = min(h.Interval, r.opts.ProbeStartEvery)
+			continue
+		}
+		if !running {
 			continue
 		}
 		if h.Port == 0 && h.HTTPPath == "" {
@@ -450,10 +456,15 @@ func (r *Runtime) watchEvents() {
 		select {
 		case <-r.ctx.Done():
 			return
-		case <-time.After(r.backoff(min(failures-1, 6))):
+		case <-time.After(min(r.backoff(min(failures-1, 6)), maxReconnectWait)):
 		}
 	}
 }
+
+// maxReconnectWait caps the wait between attempts to reach the daemon
+// again: asking costs next to nothing, and testbeds are unsupervised until
+// it answers.
+const maxReconnectWait = 3 * time.Second
 
 func (r *Runtime) consume(ctx context.Context, msgs <-chan events.Message, errs <-chan error) error {
 	for {
