@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +114,21 @@ func TestKillDuringStartAndClose(t *testing.T) {
 		}
 	}
 
+	// Responses committed before the crash must survive it.
+	out := mustCLI(t, url, "invite", name, "--cohort", "vaster", "--count", "5", "--output", "json")
+	var inv struct {
+		Invitations []struct{ URL string } `json:"invitations"`
+	}
+	if err := json.Unmarshal([]byte(out), &inv); err != nil {
+		t.Fatalf("decode invitations: %v\n%s", err, out)
+	}
+	mustCLI(t, url, "surveys", "open", name, "final")
+	for _, i := range inv.Invitations {
+		c := newClient(t)
+		get(t, c, i.URL)
+		submitFinal(t, c, i.URL, true)
+	}
+
 	mustCLI(t, url, "pilots", "close", name)
 	kill9(t, proc) // while the pilot is closing
 
@@ -130,8 +146,13 @@ func TestKillDuringStartAndClose(t *testing.T) {
 	if n := countVolumes(t, cli, dataDir); n != 0 {
 		t.Errorf("volumes left: %d", n)
 	}
+	// No committed response lost: all five are in the export.
+	csv := mustCLI(t, url, "responses", name, "--format", "csv")
+	if got, want := strings.Count(strings.TrimSpace(csv), "\n"), 5; got != want {
+		t.Errorf("exported responses=%d, want %d:\n%s", got, want, csv)
+	}
 	// Every transition recorded once.
-	out := mustCLI(t, url, "events", name, "--kind", "transition", "--output", "json")
+	out = mustCLI(t, url, "events", name, "--kind", "transition", "--output", "json")
 	for _, to := range []string{`"to":"running"`, `"to":"closing"`, `"to":"closed"`} {
 		if got := strings.Count(strings.ReplaceAll(out, " ", ""), to); got != 1 {
 			t.Errorf("transition %s recorded %d times, want 1", to, got)
