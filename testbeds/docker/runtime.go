@@ -97,8 +97,7 @@ type Runtime struct {
 	beds        map[testbeds.ID]*bed
 	stopping    map[string]bool           // container ids pilotbed stops on purpose
 	unwanted    map[testbeds.ID]time.Time // Sweep: first time a testbed was seen unwanted
-	subs        map[int]chan testbeds.Event
-	nextSub     int
+	fan         testbeds.Fanout           // subscribers of Events
 	closed      bool
 	unreachable bool
 }
@@ -142,7 +141,6 @@ func New(opts Options) (*Runtime, error) {
 		beds:     map[testbeds.ID]*bed{},
 		stopping: map[string]bool{},
 		unwanted: map[testbeds.ID]time.Time{},
-		subs:     map[int]chan testbeds.Event{},
 	}
 	if r.cli == nil {
 		cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
@@ -795,12 +793,7 @@ func (r *Runtime) Close() error {
 	r.mu.Unlock()
 	r.cancel()
 	r.wg.Wait()
-	r.mu.Lock()
-	for n, c := range r.subs {
-		delete(r.subs, n)
-		close(c)
-	}
-	r.mu.Unlock()
+	r.fan.Close()
 	if r.ownCli {
 		return r.cli.Close()
 	}

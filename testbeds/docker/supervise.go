@@ -576,25 +576,7 @@ func (r *Runtime) reachable() {
 
 // Events subscribes to the runtime's events until ctx ends or Close.
 func (r *Runtime) Events(ctx context.Context) <-chan testbeds.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ch := make(chan testbeds.Event, r.opts.EventBuffer)
-	if r.closed {
-		close(ch)
-		return ch
-	}
-	n := r.nextSub
-	r.nextSub++
-	r.subs[n] = ch
-	context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if c, ok := r.subs[n]; ok {
-			delete(r.subs, n)
-			close(c)
-		}
-	})
-	return ch
+	return r.fan.Subscribe(ctx, r.opts.EventBuffer)
 }
 
 func (r *Runtime) emit(id testbeds.ID, service string, kind testbeds.EventKind, h testbeds.HealthStatus, msg string) {
@@ -609,12 +591,7 @@ func (r *Runtime) emitLocked(id testbeds.ID, service string, kind testbeds.Event
 	ev := testbeds.Event{Time: r.now(), ID: id, Service: service, Kind: kind, Health: h, Message: msg}
 	r.log.Debug("testbed event", zap.String("pilot", id.Pilot), zap.String("candidate", id.Candidate),
 		zap.String("service", service), zap.String("kind", string(kind)), zap.String("health", string(h)), zap.String("message", msg))
-	for _, c := range r.subs {
-		select {
-		case c <- ev:
-		default:
-		}
-	}
+	r.fan.Publish(ev)
 }
 
 // forgetStopping drops a container from the stopping set a little later:

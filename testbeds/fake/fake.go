@@ -49,8 +49,7 @@ type Runtime struct {
 	fail      error
 	calls     Calls
 	nextID    int
-	subs      map[int]chan testbeds.Event
-	nextSub   int
+	fan       testbeds.Fanout // subscribers of Events
 	closed    bool
 }
 
@@ -82,7 +81,6 @@ func New(opts Options) *Runtime {
 		beds:      map[testbeds.ID]*bed{},
 		unwanted:  map[testbeds.ID]time.Time{},
 		endpoints: map[endpointKey]string{},
-		subs:      map[int]chan testbeds.Event{},
 	}
 }
 
@@ -306,25 +304,7 @@ func (r *Runtime) Sweep(ctx context.Context, keep []testbeds.ID, grace time.Dura
 // Events subscribes to every event from now until ctx ends or the runtime
 // closes. A full subscriber channel drops events rather than block.
 func (r *Runtime) Events(ctx context.Context) <-chan testbeds.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	ch := make(chan testbeds.Event, r.opts.EventBuffer)
-	if r.closed {
-		close(ch)
-		return ch
-	}
-	n := r.nextSub
-	r.nextSub++
-	r.subs[n] = ch
-	context.AfterFunc(ctx, func() {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if c, ok := r.subs[n]; ok {
-			delete(r.subs, n)
-			close(c)
-		}
-	})
-	return ch
+	return r.fan.Subscribe(ctx, r.opts.EventBuffer)
 }
 
 // Endpoint returns the URL set with SetEndpoint, or a synthetic
@@ -363,22 +343,14 @@ func (r *Runtime) Close() error {
 		return nil
 	}
 	r.closed = true
-	for n, c := range r.subs {
-		delete(r.subs, n)
-		close(c)
-	}
+	r.fan.Close()
 	return nil
 }
 
 // emit must be called with r.mu held.
 func (r *Runtime) emit(id testbeds.ID, service string, kind testbeds.EventKind, h testbeds.HealthStatus, msg string) {
 	ev := testbeds.Event{Time: r.now(), ID: id, Service: service, Kind: kind, Health: h, Message: msg}
-	for _, c := range r.subs {
-		select {
-		case c <- ev:
-		default:
-		}
-	}
+	r.fan.Publish(ev)
 }
 
 func (b *bed) snapshot() testbeds.Testbed {

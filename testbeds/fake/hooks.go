@@ -114,12 +114,7 @@ func (r *Runtime) Emit(ev testbeds.Event) {
 	if ev.Time.IsZero() {
 		ev.Time = r.now()
 	}
-	for _, c := range r.subs {
-		select {
-		case c <- ev:
-		default:
-		}
-	}
+	r.fan.Publish(ev)
 }
 
 // Plan returns the last plan applied for id.
