@@ -1,42 +1,25 @@
 package api_test
 
 import (
-	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/chromedp/chromedp/kb"
+	"github.com/pilotbed/pilotbed/internal/browsertest"
 
 	"github.com/pilotbed/pilotbed/pilots"
 )
-
-// admChromium finds Debian's Chromium, or another on the PATH.
-func admChromium() string {
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestAdminBrowser signs in with a token in headless Chromium, looks at the
 // dashboard, opens a pilot and starts it through the confirmation page,
 // then checks the keyboard entry point and the 320 px reflow. Screenshots
 // go to testdata/screenshots/ for a person to look at.
 func TestAdminBrowser(t *testing.T) {
-	exe := admChromium()
-	if exe == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium not found; CI must install it")
-		}
-		t.Skip("chromium not found")
-	}
 	e := newAdminEnv(t, true)
 	p := e.submit(t, `pilot "nattillsyn" {
   title = "Digital nattillsyn i hemtjänsten"
@@ -65,20 +48,7 @@ func TestAdminBrowser(t *testing.T) {
 }
 `)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := browsertest.Start(t, 1200, 900, 30*time.Second)
 
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

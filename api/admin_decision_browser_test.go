@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/pilotbed/pilotbed/internal/browsertest"
 
 	"github.com/pilotbed/pilotbed/api"
 	"github.com/pilotbed/pilotbed/orchestrator"
@@ -207,31 +208,10 @@ func decSUS(good bool) pilots.Answers {
 // the candidate the report says to stop, and promotes the winner with a
 // justification. Screenshots go to testdata/screenshots/.
 func TestAdminDecisionBrowser(t *testing.T) {
-	exe := admChromium()
-	if exe == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium not found; CI must install it")
-		}
-		t.Skip("chromium not found")
-	}
 	e := newDecEnv(t)
 	pilotURL := "/admin/pilots/" + e.p.ID
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(t.Context(),
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1200, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
+	ctx := browsertest.Start(t, 1200, 900, 30*time.Second)
 
 	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()

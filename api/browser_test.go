@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,50 +13,21 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
-	"github.com/chromedp/chromedp/kb"
-)
 
-// chromiumPath finds a headless-capable Chromium.
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "/usr/bin/chromium"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
+	"github.com/chromedp/chromedp/kb"
+	"github.com/pilotbed/pilotbed/internal/browsertest"
+)
 
 // TestBrowserKeyboardSurvey opens an invitation in headless Chromium and
 // answers the SUS survey with the keyboard alone: one item left out, the
 // error summary, its link to the field, the correction, the check step and
 // the receipt. It also checks that the form reflows at 320 px.
 func TestBrowserKeyboardSurvey(t *testing.T) {
-	exe := chromiumPath()
-	if exe == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium not found; CI must install it (.ci/apt-packages)")
-		}
-		t.Skip("chromium not found")
-	}
 	f := newPTFixture(t)
 	srv := httptest.NewServer(f.h)
 	defer srv.Close()
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(exe),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.WindowSize(1000, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(alloc)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	ctx := browsertest.Start(t, 1000, 900, 90*time.Second)
 
 	shots := filepath.Join("testdata", "screenshots")
 	if err := os.MkdirAll(shots, 0o755); err != nil {
