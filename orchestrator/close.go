@@ -127,7 +127,9 @@ func (o *Orchestrator) finishClose(ctx context.Context, p pilots.Pilot) error {
 			if err := writeJSON(path, sum); err != nil {
 				return fmt.Errorf("write close summary: %w", err)
 			}
-			reason = "summary written to " + path
+			// The audit trail names the file within the data directory, not
+			// the server's own paths: it is shown to every admin.
+			reason = "summary written to " + filepath.Join("pilots", p.ID, filepath.Base(path))
 		}
 		if err := stepDone(StepSummaryWritten, reason); err != nil {
 			return err

@@ -365,7 +365,7 @@ func (o *Orchestrator) keepDocs(ctx context.Context, p pilots.Pilot, kind string
 				return "", fmt.Errorf("write %s: %w", kind, err)
 			}
 		}
-		where = append(where, filepath.Join(o.dataDir, "pilots", p.ID))
+		where = append(where, "the data directory (pilots/"+p.ID+")")
 	}
 	if len(where) == 0 {
 		return kind + " not kept: no report store and no data directory configured; it is built again when asked for", nil
