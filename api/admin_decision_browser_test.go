@@ -337,6 +337,16 @@ func TestAdminDecisionBrowser(t *testing.T) {
 	}
 	shot("admin-pilot-promoted")
 
+	// The pilot page links the procurement dossier.
+	run("open the dossier",
+		chromedp.Click(chromedp.CSS(`a[href$="/dossier"]`)),
+		chromedp.WaitVisible(chromedp.CSS("h1")),
+	)
+	if got := eval(`document.body.innerText`); !strings.Contains(got, "larm-a") || !strings.Contains(got, why) {
+		t.Errorf("dossier page does not name larm-a and the justification:\n%.500s", got)
+	}
+	shot("admin-dossier")
+
 	// The dossier is written and served over the API.
 	p, err := e.o.Pilot(t.Context(), e.p.ID)
 	if err != nil || p.Status != pilots.StatusPromoted {

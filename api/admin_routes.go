@@ -21,6 +21,7 @@ import (
 //	POST /admin/pilots/{id}/invitations            create invitations; the links are shown once
 //	POST /admin/pilots/{id}/surveys/{survey}/open|close
 //	GET  /admin/pilots/{id}/report                 the scale-up report, when the Service is a ReportService
+//	GET  /admin/pilots/{id}/dossier                the procurement dossier of a promoted pilot
 //	GET  /admin/pilots/{id}/decide                 promote and reject forms for a closed pilot
 //	POST /admin/pilots/{id}/promote|reject         when the Service is a DecisionService
 //
@@ -40,6 +41,7 @@ func (s *server) adminRoutes(r *gin.Engine) {
 	g.GET("/pilots/:id", a.handlePilot())
 	g.GET("/pilots/:id/confirm/:action", a.handleConfirm())
 	g.GET("/pilots/:id/report", a.handleReport())
+	g.GET("/pilots/:id/dossier", a.handleDossier())
 	g.GET("/pilots/:id/decide", a.handleDecide())
 
 	w := g.Group("", a.crossOrigin(), a.requireAdminRole())
