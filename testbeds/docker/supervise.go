@@ -46,6 +46,16 @@ type svc struct {
 	startedWall time.Time   // wall clock of the last start, to order the daemon's events
 	gaveUp      bool
 	stop        context.CancelFunc // ends the prober
+	wake        chan struct{}      // asks the prober to probe now rather than at its next interval
+}
+
+// wakeProber asks the service's prober to probe at once. Must be called
+// with r.mu held.
+func (sv *svc) wakeProber() {
+	select {
+	case sv.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
 }
 
 // supervise records what Apply did and (re)starts the probers.
@@ -89,7 +99,7 @@ func (r *Runtime) supervise(p testbeds.Plan, results []applied) {
 		if ok {
 			cur.stop()
 		}
-		sv := &svc{spec: s, network: p.Network.Name, containerID: res.containerID}
+		sv := &svc{spec: s, network: p.Network.Name, containerID: res.containerID, wake: make(chan struct{}, 1)}
 		if ok && res.kind != testbeds.EventCreated {
 			sv.restarts, sv.recent = cur.restarts, cur.recent
 		}
@@ -190,6 +200,7 @@ func (r *Runtime) probe(ctx context.Context, id testbeds.ID, name string, sv *sv
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		case <-sv.wake:
 		}
 		r.mu.Lock()
 		h := r.probeSettings(sv.spec.Health, sv.spec.Port)
@@ -555,6 +566,7 @@ func (r *Runtime) reachable() {
 	for id, b := range r.beds {
 		for name, sv := range b.services {
 			sv.health, sv.since, sv.ip = testbeds.HealthStarting, r.now(), ""
+			sv.wakeProber() // a prober asleep for a whole interval would leave it "starting" for that long
 			items = append(items, item{id, name, sv, sv.containerID})
 		}
 	}
