@@ -125,9 +125,11 @@ func (b *bucketSet) makeRoom(now time.Time) {
 	delete(b.buckets, oldest)
 }
 
-// clientKey is the address the request came from. It is the peer address,
-// not X-Forwarded-For, which a client could set to dodge its limit.
-func clientKey(c *gin.Context) string { return c.RemoteIP() }
+// clientKey is the address the request came from: the peer address, or the
+// client named in X-Forwarded-For by a proxy listed in
+// Config.TrustedProxies. An untrusted X-Forwarded-For is ignored, since a
+// client could set it to dodge its limit.
+func clientKey(c *gin.Context) string { return c.ClientIP() }
 
 // limitParticipant refuses a participant who asks too often, by invitation
 // and by client address, with 429 and Retry-After.

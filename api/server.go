@@ -25,6 +25,11 @@ type Config struct {
 	Gatherer prometheus.Gatherer
 	// Registerer receives the HTTP request metrics; nil records none.
 	Registerer prometheus.Registerer
+	// TrustedProxies are the addresses or CIDR ranges of reverse proxies
+	// whose X-Forwarded-For names the client, for rate limits. None by
+	// default: the peer address is the client, since anyone can send the
+	// header. Invalid entries are logged and ignored.
+	TrustedProxies []string
 	// Version is reported by /readyz.
 	Version string
 }
@@ -79,6 +84,11 @@ func NewServer(cfg Config) http.Handler {
 	// Let handlers' c.Request.Context() carry cancellation; the gin context
 	// itself is never passed down.
 	r.ContextWithFallback = true
+	// gin trusts every proxy unless told otherwise; trust only those named.
+	if err := r.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		s.log.Error("trusted proxies ignored", zap.Error(err))
+		_ = r.SetTrustedProxies(nil)
+	}
 	s.routes(r)
 	return r
 }

@@ -20,6 +20,7 @@ func TestServeRestartFlags(t *testing.T) {
 		{[]string{"--restart-backoff", "0s"}, "--restart-backoff must be a positive duration"},
 		{[]string{"--restart-backoff-max", "-1s"}, "--restart-backoff-max must be a positive duration"},
 		{[]string{"--restart-window", "0s"}, "--restart-window must be a positive duration"},
+		{[]string{"--trusted-proxy", "proxy.example"}, "--trusted-proxy \"proxy.example\" is neither"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, "="), func(t *testing.T) {

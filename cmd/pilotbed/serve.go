@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,6 +36,8 @@ type serveConfig struct {
 	logLevel  string
 	logFormat string
 	reconcile time.Duration
+	// trustedProxies may name the client in X-Forwarded-For.
+	trustedProxies []string
 
 	// Supervision tuning, hidden from the flag list: the defaults suit a
 	// production pilot, smaller values let drills and tests see a crash
@@ -79,6 +82,11 @@ drills and tests that must see a crash loop play out quickly.`,
 	f.StringVar(&cfg.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&cfg.logFormat, "log-format", "console", "log format: console or json")
 	f.DurationVar(&cfg.reconcile, "reconcile-interval", 15*time.Second, "how often testbeds are converged with the stored pilots")
+	var proxies []string
+	if v := c.getenv("PILOTBED_TRUSTED_PROXIES"); v != "" {
+		proxies = strings.Split(v, ",")
+	}
+	f.StringSliceVar(&cfg.trustedProxies, "trusted-proxy", proxies, "address or CIDR of a reverse proxy whose X-Forwarded-For names the client, for rate limits; repeat or separate with commas (env PILOTBED_TRUSTED_PROXIES)")
 	f.IntVar(&cfg.restartBudget, "restart-budget", docker.DefaultRestartBudget, "restarts of one service within --restart-window before the runtime gives up on it")
 	f.DurationVar(&cfg.restartWindow, "restart-window", docker.DefaultRestartWindow, "the window in which --restart-budget restarts are allowed")
 	f.DurationVar(&cfg.restartBackoff, "restart-backoff", docker.DefaultBackoffBase, "wait before the first restart of a failed service, doubled for each further one; also paces reconnecting to Docker")
@@ -118,6 +126,9 @@ func newLogger(level, format string, w zapcore.WriteSyncer) (*zap.Logger, error)
 }
 
 func serve(ctx context.Context, c *cli, cfg serveConfig) error {
+	if err := cfg.checkProxies(); err != nil {
+		return err
+	}
 	if err := cfg.checkSupervision(); err != nil {
 		return err
 	}
@@ -190,14 +201,15 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	}
 	srv := &http.Server{
 		Handler: api.NewServer(api.Config{
-			Service:      orch,
-			Feedback:     orch,
-			Participants: orch,
-			Tokens:       store,
-			Logger:       log.Named("http"),
-			Gatherer:     reg,
-			Registerer:   reg,
-			Version:      version,
+			Service:        orch,
+			Feedback:       orch,
+			Participants:   orch,
+			Tokens:         store,
+			Logger:         log.Named("http"),
+			Gatherer:       reg,
+			Registerer:     reg,
+			Version:        version,
+			TrustedProxies: cfg.trustedProxies,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
@@ -240,6 +252,22 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 
 // checkSupervision refuses restart settings the runtime cannot work with,
 // before anything is created.
+// checkProxies refuses a --trusted-proxy that is neither an address nor a
+// CIDR range, before anything is created.
+func (cfg serveConfig) checkProxies() error {
+	for _, p := range cfg.trustedProxies {
+		p = strings.TrimSpace(p)
+		if _, err := netip.ParsePrefix(p); err == nil {
+			continue
+		}
+		if _, err := netip.ParseAddr(p); err == nil {
+			continue
+		}
+		return usageErrorf("--trusted-proxy %q is neither an IP address nor a CIDR range such as 10.0.0.0/8", p)
+	}
+	return nil
+}
+
 func (cfg serveConfig) checkSupervision() error {
 	if cfg.restartBudget < 1 {
 		return usageErrorf("--restart-budget must be at least 1, not %d", cfg.restartBudget)
