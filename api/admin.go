@@ -295,16 +295,16 @@ func adminDate(t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.Format("2006-01-02")
+	return pilots.DayOf(t)
 }
 
 // adminLastDay formats the end of a period as its last day: an end given as
 // a date is decoded as the midnight after it.
 func adminLastDay(t time.Time) string {
-	if h, m, s := t.Clock(); !t.IsZero() && h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
-		t = t.AddDate(0, 0, -1)
+	if t.IsZero() {
+		return "—"
 	}
-	return adminDate(t)
+	return pilots.LastDayOf(t)
 }
 
 func adminDateTime(t time.Time) string {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	_ "time/tzdata" // pilot dates are days in Europe/Stockholm, even in a scratch image
 
 	"github.com/pilotbed/pilotbed/pilots"
 )
@@ -221,23 +220,13 @@ func tr(lang, key string) string {
 
 var monthsSv = [...]string{"januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober", "november", "december"}
 
-// stockholm is the zone of pilot dates: a declared day runs from midnight
-// to midnight there.
-var stockholm = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return time.UTC // time/tzdata is embedded, so only a broken build gets here
-	}
-	return loc
-}()
-
 // formatDate writes a day the way the language does: "11 januari 2027",
 // "11 January 2027", in Stockholm time.
 func formatDate(t time.Time, lang string) string {
 	if t.IsZero() {
 		return ""
 	}
-	t = t.In(stockholm)
+	t = t.In(pilots.DayZone)
 	if lang == pilots.LangEnglish {
 		return t.Format("2 January 2006")
 	}

@@ -110,7 +110,7 @@ func Parse(filename string, src []byte) (pilots.Spec, error) {
 		Name:     string(m[0][1]),
 		Owner:    "Mittköping",
 		Start:    time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC),
-		End:      time.Date(2027, 4, 1, 0, 0, 0, 0, time.UTC), // the midnight after the last day, as pilotfile decodes "2027-03-31",
+		End:      time.Date(2027, 4, 1, 0, 0, 0, 0, pilots.DayZone), // the midnight after the last day, as pilotfile decodes "2027-03-31"
 		Language: pilots.LangSwedish,
 	}
 	if t := titleRE.FindSubmatch(src); t != nil {

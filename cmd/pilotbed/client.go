@@ -280,7 +280,7 @@ func dateCell(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Format(time.DateOnly)
+	return pilots.DayOf(t)
 }
 
 // endDateCell formats the end of a period as its last day: an end given as
@@ -289,10 +289,7 @@ func endDateCell(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
-		t = t.AddDate(0, 0, -1)
-	}
-	return t.Format(time.DateOnly)
+	return pilots.LastDayOf(t)
 }
 
 // timeCell formats a point in time, "-" when unset.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // pilot dates are days in Europe/Stockholm, even in a scratch image
 
 	"github.com/pilotbed/pilotbed/pilots"
 )
@@ -240,21 +239,11 @@ func (w *words) pct(v *float64) string {
 	return s + "%"
 }
 
-// pilotZone is where a pilot's dates are days: the pilot language decodes
-// "2027-01-11" as midnight in Stockholm, which is the day before in UTC.
-var pilotZone = func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Stockholm")
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}()
-
 func (w *words) date(t time.Time) string {
 	if t.IsZero() {
 		return "–"
 	}
-	return t.In(pilotZone).Format("2006-01-02")
+	return pilots.DayOf(t)
 }
 
 // lastDay formats the end of a period as its last day: an end written as a
@@ -263,11 +252,7 @@ func (w *words) lastDay(t time.Time) string {
 	if t.IsZero() {
 		return "–"
 	}
-	t = t.In(pilotZone)
-	if h, m, s := t.Clock(); h == 0 && m == 0 && s == 0 && t.Nanosecond() == 0 {
-		t = t.AddDate(0, 0, -1)
-	}
-	return t.Format("2006-01-02")
+	return pilots.LastDayOf(t)
 }
 
 func (w *words) timestamp(t time.Time) string {
