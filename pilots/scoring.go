@@ -45,8 +45,12 @@ func UMUXLite(item1, item2 int) (raw, susEquivalent float64, err error) {
 		}
 	}
 	raw = float64((item1-1)+(item2-1)) / 12 * 100
-	return raw, 0.65*raw + 22.9, nil
+	return raw, UMUXLiteSUSEquivalent(raw), nil
 }
+
+// UMUXLiteSUSEquivalent maps a raw UMUX-Lite score (or a mean of them: the
+// map is linear) to the SUS scale, 0.65*raw+22.9 (see UMUXLite).
+func UMUXLiteSUSEquivalent(raw float64) float64 { return 0.65*raw + 22.9 }
 
 // NPSResult is a Net Promoter Score with the counts behind it.
 type NPSResult struct {
@@ -63,24 +67,36 @@ type NPSResult struct {
 // answers the score is 0 and N is 0: callers must check N before trusting it.
 // (Named so, not NPS, because NPS is the question type.)
 func NetPromoterScore(scores []int) (NPSResult, error) {
-	var r NPSResult
+	var counts [11]int
 	for i, s := range scores {
-		switch {
-		case s < 0 || s > 10:
+		if s < 0 || s > 10 {
 			return NPSResult{}, Errorf(EINVALID, "NPS answer %d is %d, want 0..10", i+1, s)
-		case s >= 9:
-			r.Promoters++
-		case s >= 7:
-			r.Passives++
-		default:
-			r.Detractors++
 		}
+		counts[s]++
 	}
-	r.N = len(scores)
+	return NPSOfCounts(counts), nil
+}
+
+// NPSOfCounts returns the Net Promoter Score of answers given as counts
+// per point of the 0..10 scale (counts[v] answers of v), for callers that
+// count as they stream, like the report.
+func NPSOfCounts(counts [11]int) NPSResult {
+	var r NPSResult
+	for v, c := range counts {
+		switch {
+		case v >= 9:
+			r.Promoters += c
+		case v >= 7:
+			r.Passives += c
+		default:
+			r.Detractors += c
+		}
+		r.N += c
+	}
 	if r.N > 0 {
 		r.Score = 100 * float64(r.Promoters-r.Detractors) / float64(r.N)
 	}
-	return r, nil
+	return r
 }
 
 // Stats summarises a sample.

@@ -3,6 +3,7 @@ package pilotfile
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -170,9 +171,9 @@ func (d *decoder) checkCapabilities(a *hcl.Attribute, caps []string) []string {
 	for _, c := range caps {
 		n := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(c)), "CAP_")
 		switch {
-		case slicesContains(forbiddenCapabilities, n):
+		case slices.Contains(forbiddenCapabilities, n):
 			d.errorf(a.Expr.Range().Ptr(), "Capability not allowed", "%q would weaken the isolation of the testbed and cannot be added. Allowed: %s.", c, strings.Join(allowedCapabilities, ", "))
-		case !slicesContains(allowedCapabilities, n):
+		case !slices.Contains(allowedCapabilities, n):
 			d.errorf(a.Expr.Range().Ptr(), "Unknown capability", "%q is not a Linux capability that may be added. Allowed: %s.", c, strings.Join(allowedCapabilities, ", "))
 		case seen[n]:
 		default:
@@ -181,15 +182,6 @@ func (d *decoder) checkCapabilities(a *hcl.Attribute, caps []string) []string {
 		}
 	}
 	return out
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 var healthSchema = &hcl.BodySchema{

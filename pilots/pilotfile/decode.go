@@ -212,7 +212,7 @@ func (d *decoder) decodePilot(b *hcl.Block) pilots.Spec {
 // midnight, the full time otherwise.
 func fmtStart(t time.Time) string {
 	if isMidnight(t) {
-		return "on " + t.Format(dateLayout)
+		return "on " + t.Format(time.DateOnly)
 	}
 	return "at " + t.Format(time.RFC3339)
 }
@@ -221,7 +221,7 @@ func fmtStart(t time.Time) string {
 // day before, the way an end date was written.
 func fmtEnd(t time.Time) string {
 	if isMidnight(t) {
-		return "at the end of " + t.AddDate(0, 0, -1).Format(dateLayout)
+		return "at the end of " + pilots.LastDayOf(t)
 	}
 	return "at " + t.Format(time.RFC3339)
 }

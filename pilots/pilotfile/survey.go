@@ -2,6 +2,7 @@ package pilotfile
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,7 +152,7 @@ func (d *decoder) decodeQuestion(name string, b *hcl.Block) pilots.Question {
 	var typ string
 	typeAttr, typeOK := d.str(attrs, "type", &typ)
 	q.Type = pilots.QuestionType(typ)
-	if typeOK && !slicesContains(typeNames(), typ) {
+	if typeOK && !slices.Contains(typeNames(), typ) {
 		d.errorf(typeAttr.Expr.Range().Ptr(), "Unknown question type", "%q is not a question type; choose from %s.%s", typ, quoteList(typeNames()), suggest(typ, typeNames()))
 		typeOK = false
 	}
@@ -179,7 +180,7 @@ func (d *decoder) decodeQuestion(name string, b *hcl.Block) pilots.Question {
 		pilots.Choices: {"options"},
 	}[q.Type]
 	for _, extra := range []string{"scale", "labels", "min", "max", "unit", "options"} {
-		if a, ok := attrs[extra]; ok && !slicesContains(allowed, extra) {
+		if a, ok := attrs[extra]; ok && !slices.Contains(allowed, extra) {
 			d.errorf(a.NameRange.Ptr(), "Attribute not allowed for this question type", "A %s question takes no %s.", q.Type, extra)
 		}
 	}
@@ -265,7 +266,7 @@ func (d *decoder) textValue(v cty.Value) (pilots.Text, string) {
 	for it := v.ElementIterator(); it.Next(); {
 		k, e := it.Element()
 		lang := k.AsString()
-		if !slicesContains(languages, lang) {
+		if !slices.Contains(languages, lang) {
 			return nil, fmt.Sprintf("has a text in %q; the languages are \"sv\" and \"en\"", lang)
 		}
 		if e.IsNull() || !e.Type().IsPrimitiveType() {
@@ -300,7 +301,7 @@ func (d *decoder) labels(attrs hcl.Attributes, scale int) []pilots.Text {
 		for it := v.ElementIterator(); it.Next(); {
 			k, e := it.Element()
 			lang := k.AsString()
-			if !slicesContains(languages, lang) {
+			if !slices.Contains(languages, lang) {
 				d.errorf(a.Expr.Range().Ptr(), "Invalid labels", "The labels have a list in %q; the languages are \"sv\" and \"en\".", lang)
 				return nil
 			}

@@ -7,24 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	_ "time/tzdata" // dates are days in Europe/Stockholm; the zone must exist even in a scratch image
+
+	"github.com/pilotbed/pilotbed/pilots"
 )
-
-// stockholm is the zone in which dates without a time are read: pilots run in
-// Swedish municipalities, so "2027-03-31" means that day in Sweden.
-var stockholm = mustLoadLocation("Europe/Stockholm")
-
-func mustLoadLocation(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		// time/tzdata is embedded, so this only happens if the build is broken.
-		panic(fmt.Sprintf("load time zone %s: %v", name, err))
-	}
-	return loc
-}
-
-// dateLayout is an ISO 8601 calendar date.
-const dateLayout = "2006-01-02"
 
 // parseDate reads an ISO date or an RFC 3339 time. A date is the start of
 // that day in Stockholm, or — when endOfDay is set — the end of that day,
@@ -32,7 +17,7 @@ const dateLayout = "2006-01-02"
 // the pilot running through the whole of 31 March.
 func parseDate(s string, endOfDay bool) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if t, err := time.ParseInLocation(dateLayout, s, stockholm); err == nil {
+	if t, err := time.ParseInLocation(time.DateOnly, s, pilots.DayZone); err == nil {
 		if endOfDay {
 			t = t.AddDate(0, 0, 1)
 		}
@@ -42,7 +27,7 @@ func parseDate(s string, endOfDay bool) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is neither an ISO date (2027-01-11) nor an RFC 3339 time (2027-01-11T08:00:00+01:00)", s)
 	}
-	return t.In(stockholm), nil
+	return t.In(pilots.DayZone), nil
 }
 
 // relativeDate matches survey dates written relative to the pilot: "start",

@@ -2,7 +2,9 @@ package pilotfile
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
@@ -278,12 +280,7 @@ func (d *decoder) varObject() cty.Value {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }
 
 // sortedAttrs returns attributes in source order, so diagnostics come out in

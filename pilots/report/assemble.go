@@ -255,23 +255,10 @@ func summaryOf(s pilots.Stats) Summary {
 	return out
 }
 
+// npsOf is the Net Promoter Score of an nps question, whose counts are
+// those of the points 0..10 (pilots.ScaleRange).
 func npsOf(qa *questionAcc) pilots.NPSResult {
-	var r pilots.NPSResult
-	for i, c := range qa.counts {
-		switch v := qa.lo + i; {
-		case v >= 9:
-			r.Promoters += c
-		case v >= 7:
-			r.Passives += c
-		default:
-			r.Detractors += c
-		}
-		r.N += c
-	}
-	if r.N > 0 {
-		r.Score = 100 * float64(r.Promoters-r.Detractors) / float64(r.N)
-	}
-	return r
+	return pilots.NPSOfCounts([11]int(qa.counts))
 }
 
 func surveysOf(spec *pilots.Spec, cand *candidateAcc, w *words) []SurveyResult {
@@ -291,7 +278,7 @@ func surveysOf(spec *pilots.Spec, cand *candidateAcc, w *words) []SurveyResult {
 			st := sa.umux.run.Stats(sa.umux.median())
 			res := &UMUXLiteResult{Score: summaryOf(st), Items: itemsOf(sa, sa.umuxItems[:], w)}
 			if st.N > 0 {
-				res.SUSEquivalent = finite(0.65*st.Mean + 22.9)
+				res.SUSEquivalent = finite(pilots.UMUXLiteSUSEquivalent(st.Mean))
 			}
 			sr.UMUXLite = res
 		}

@@ -2,8 +2,8 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -178,18 +178,7 @@ func NewDossier(r *Report, d Decision, generatedAt time.Time) (*Dossier, error) 
 }
 
 // WriteJSON writes the dossier as indented JSON.
-func (d *Dossier) WriteJSON(w io.Writer) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(d); err != nil {
-		return fmt.Errorf("encode dossier as JSON: %w", err)
-	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("write JSON dossier: %w", err)
-	}
-	return nil
-}
+func (d *Dossier) WriteJSON(w io.Writer) error { return writeJSON(w, d, "dossier") }
 
 //go:embed templates/dossier.html
 var dossierTemplate string
@@ -232,12 +221,8 @@ type dossierView struct {
 // text from the pilot and the decision is escaped by html/template.
 func (d *Dossier) WriteHTML(w io.Writer) error {
 	t := wordsFor(d.Language)
-	title := d.Pilot.Title
-	if title == "" {
-		title = d.Pilot.Name
-	}
 	var buf bytes.Buffer
-	view := dossierView{D: d, T: t, W: dossierWordsFor(d.Language), Title: title}
+	view := dossierView{D: d, T: t, W: dossierWordsFor(d.Language), Title: cmp.Or(d.Pilot.Title, d.Pilot.Name)}
 	if err := dossierPages[t.Lang].Execute(&buf, view); err != nil {
 		return fmt.Errorf("render HTML dossier: %w", err)
 	}
@@ -365,11 +350,7 @@ func sharePct(t *words, v float64) string {
 		return "–"
 	}
 	s := strconv.FormatFloat(v*100, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	if t.Lang == pilots.LangSwedish {
-		return strings.Replace(s, ".", ",", 1) + " %"
-	}
-	return s + "%"
+	return t.percent(strings.TrimRight(strings.TrimRight(s, "0"), "."))
 }
 
 // securityRule is one requirement that applies from a KLASSA level up.

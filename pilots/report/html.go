@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"fmt"
 	"html/template"
@@ -49,7 +50,7 @@ func parsePage(t *words) *template.Template {
 		"outcomeName":   func(o string) string { return t.OutcomeNames[o] },
 		"accept":        func(a string) string { return t.Accept[a] },
 		"commentsShown": func(shown, total int) string { return fmt.Sprintf(t.CommentsShown, shown, total) },
-		"scoreLine":     func(s Summary) string { return (&mdWriter{t: t}).scoreLine(s) },
+		"scoreLine":     t.scoreLine,
 		"items": func(id string, items []ItemDistribution) template.HTML {
 			rows := make([]likertRow, len(items))
 			for i, it := range items {
@@ -95,12 +96,8 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	page.Funcs(template.FuncMap{
 		"uptime": func(id string, c Candidate) template.HTML { return uptimeChart(t, id, c, r.Pilot.Start, end) },
 	})
-	title := r.Pilot.Title
-	if title == "" {
-		title = r.Pilot.Name
-	}
 	view := htmlView{
-		R: r, T: t, Title: title, Method: t.methodNotes(),
+		R: r, T: t, Title: cmp.Or(r.Pilot.Title, r.Pilot.Name), Method: t.methodNotes(),
 		SUSChart: susChart(t, r.Candidates),
 		NPSChart: npsChart(t, r.Candidates),
 	}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -51,10 +52,7 @@ func (m *mdWriter) header(cells ...string) {
 
 func (m *mdWriter) report(r *Report) {
 	t := m.t
-	title := r.Pilot.Title
-	if title == "" {
-		title = r.Pilot.Name
-	}
+	title := cmp.Or(r.Pilot.Title, r.Pilot.Name)
 	m.f("# %s: %s\n\n", t.Title, mdText(title))
 	if r.Preliminary {
 		m.f("> **%s.** %s\n\n", t.Preliminary, t.PreliminaryNote)
@@ -200,20 +198,16 @@ func (m *mdWriter) report(r *Report) {
 
 func (m *mdWriter) survey(s SurveyResult) {
 	t := m.t
-	title := s.Title
-	if title == "" {
-		title = s.Name
-	}
-	m.f("#### %s: %s (%d %s)\n\n", t.Survey, mdText(title), s.Responses, strings.ToLower(t.Responses))
+	m.f("#### %s: %s (%d %s)\n\n", t.Survey, mdText(cmp.Or(s.Title, s.Name)), s.Responses, strings.ToLower(t.Responses))
 	if s.SUS != nil {
-		m.f("**SUS**: %s\n\n", m.scoreLine(s.SUS.Score))
+		m.f("**SUS**: %s\n\n", t.scoreLine(s.SUS.Score))
 		if s.SUS.Score.N > 0 {
 			m.f("%s: %s, %s: %s\n\n", t.Grade, s.SUS.Grade, t.Acceptability, t.Accept[s.SUS.Acceptability])
 		}
 		m.items(s.SUS.Items, 5)
 	}
 	if s.UMUXLite != nil {
-		m.f("**UMUX-Lite**: %s", m.scoreLine(s.UMUXLite.Score))
+		m.f("**UMUX-Lite**: %s", t.scoreLine(s.UMUXLite.Score))
 		if s.UMUXLite.SUSEquivalent != nil {
 			m.f("; %s %s", t.SUSEquivalent, t.num(*s.UMUXLite.SUSEquivalent))
 		}
@@ -230,7 +224,7 @@ func (m *mdWriter) survey(s SurveyResult) {
 			m.f("%s: %s; %s %d, %s %d, %s %d\n\n", t.NPS, score, t.Promoters, q.NPS.Promoters, t.Passives, q.NPS.Passives, t.Detractors, q.NPS.Detractors)
 		}
 		if q.Stats != nil && q.Stats.N > 0 {
-			m.f("%s\n\n", m.scoreLine(*q.Stats))
+			m.f("%s\n\n", t.scoreLine(*q.Stats))
 		}
 		if len(q.Counts) > 0 {
 			var head, cells []string
@@ -270,16 +264,16 @@ func (m *mdWriter) survey(s SurveyResult) {
 }
 
 // scoreLine is "mean 72.5 (95% CI 65.1–79.9), median 72.5, SD 8.1, n = 12".
-func (m *mdWriter) scoreLine(s Summary) string {
-	t := m.t
+// It is plain text, shared by the Markdown and the HTML report.
+func (w *words) scoreLine(s Summary) string {
 	if s.N == 0 {
-		return t.NoAnswers
+		return w.NoAnswers
 	}
-	out := strings.ToLower(t.Mean) + " " + t.numPtr(s.Mean)
+	out := strings.ToLower(w.Mean) + " " + w.numPtr(s.Mean)
 	if s.CI95Low != nil {
-		out += fmt.Sprintf(" (%s %s–%s)", t.CI, t.numPtr(s.CI95Low), t.numPtr(s.CI95High))
+		out += fmt.Sprintf(" (%s %s–%s)", w.CI, w.numPtr(s.CI95Low), w.numPtr(s.CI95High))
 	}
-	out += fmt.Sprintf(", %s %s, %s %s, n = %d", strings.ToLower(t.Median), t.numPtr(s.Median), t.SD, t.numPtr(s.SD), s.N)
+	out += fmt.Sprintf(", %s %s, %s %s, n = %d", strings.ToLower(w.Median), w.numPtr(s.Median), w.SD, w.numPtr(s.SD), s.N)
 	return out
 }
 
@@ -304,11 +298,7 @@ func (w *words) pctPrecise(v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	s := strconv.FormatFloat(*v*100, 'f', 1, 64)
-	if w.Lang == "sv" {
-		return strings.Replace(s, ".", ",", 1) + " %"
-	}
-	return s + "%"
+	return w.percent(strconv.FormatFloat(*v*100, 'f', 1, 64))
 }
 
 // mdText escapes text for a Markdown paragraph, list item or table cell:

@@ -232,11 +232,16 @@ func (w *words) pct(v *float64) string {
 	if v == nil {
 		return "–"
 	}
-	s := strconv.FormatFloat(math.Round(*v*100), 'f', 0, 64)
+	return w.percent(strconv.FormatFloat(math.Round(*v*100), 'f', 0, 64))
+}
+
+// percent writes a number of percent, given as digits with a decimal
+// point: "99.5%" in English, "99,5 %" in Swedish.
+func (w *words) percent(digits string) string {
 	if w.Lang == pilots.LangSwedish {
-		return s + " %"
+		return strings.Replace(digits, ".", ",", 1) + " %"
 	}
-	return s + "%"
+	return digits + "%"
 }
 
 func (w *words) date(t time.Time) string {
