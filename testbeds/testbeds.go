@@ -1,7 +1,10 @@
 package testbeds
 
 import (
+	"cmp"
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -13,6 +16,12 @@ type ID struct {
 
 func (id ID) String() string { return id.Pilot + "/" + id.Candidate }
 
+// Compare orders ids by pilot, then candidate; runtimes list testbeds in
+// this order.
+func (id ID) Compare(other ID) int {
+	return cmp.Or(strings.Compare(id.Pilot, other.Pilot), strings.Compare(id.Candidate, other.Candidate))
+}
+
 // Plan is everything a runtime needs to create one candidate's testbed. It is
 // produced by a pure function from the pilot's spec, so `pilotbed plan`
 // shows exactly what the runtime will be asked to do.
@@ -23,6 +32,28 @@ type Plan struct {
 	Entry    string // the service participants reach
 	Services []Service
 	Volumes  []Volume
+}
+
+// Validate checks what every runtime needs of a plan: an id with a pilot
+// and a candidate, and services with distinct names and an image. Returns
+// an error wrapping ErrInvalidPlan otherwise; a runtime may check more.
+func (p Plan) Validate() error {
+	if p.ID.Pilot == "" || p.ID.Candidate == "" {
+		return fmt.Errorf("%w: testbed id %q needs a pilot and a candidate", ErrInvalidPlan, p.ID)
+	}
+	seen := map[string]bool{}
+	for _, s := range p.Services {
+		switch {
+		case s.Name == "":
+			return fmt.Errorf("%w: testbed %s has a service without a name", ErrInvalidPlan, p.ID)
+		case seen[s.Name]:
+			return fmt.Errorf("%w: testbed %s has service %q twice", ErrInvalidPlan, p.ID, s.Name)
+		case s.Image == "":
+			return fmt.Errorf("%w: service %q of testbed %s has no image", ErrInvalidPlan, s.Name, p.ID)
+		}
+		seen[s.Name] = true
+	}
+	return nil
 }
 
 // Network is the testbed's own network.

@@ -47,7 +47,7 @@ func BenchmarkTestbedStart(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer r.Close()
-		defer removeInstanceTB(b, cli, instance)
+		defer removeInstance(b, cli, instance)
 		for b.Loop() {
 			pilot := randomName("p")
 			plans := []testbeds.Plan{
@@ -92,7 +92,7 @@ func BenchmarkTestbedStart(b *testing.B) {
 
 	b.Run("bare-api", func(b *testing.B) {
 		instance := randomName("bench-")
-		defer removeInstanceTB(b, cli, instance)
+		defer removeInstance(b, cli, instance)
 		for b.Loop() {
 			pilot := randomName("p")
 			ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
@@ -143,7 +143,7 @@ func BenchmarkTestbedStart(b *testing.B) {
 			pollHealthy(b, ctx, urls)
 			cancel()
 			b.StopTimer()
-			removeInstanceTB(b, cli, instance)
+			removeInstance(b, cli, instance)
 			b.StartTimer()
 		}
 	})
@@ -255,7 +255,8 @@ func pollHealthy(b *testing.B, ctx context.Context, urls []string) {
 	}
 }
 
-func removeInstanceTB(tb testing.TB, cli *client.Client, instance string) {
+// removeInstance removes every object labelled with instance.
+func removeInstance(tb testing.TB, cli *client.Client, instance string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	f := filters.NewArgs(filters.Arg("label", LabelInstance+"="+instance))

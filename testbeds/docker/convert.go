@@ -48,8 +48,8 @@ func testbedLabels(instance string, id testbeds.ID) map[string]string {
 // the runtime cannot do without. The plan's slices are copied, never
 // modified.
 func normalise(p testbeds.Plan, instance string) (testbeds.Plan, error) {
-	if p.ID.Pilot == "" || p.ID.Candidate == "" {
-		return p, fmt.Errorf("%w: testbed id %q needs a pilot and a candidate", testbeds.ErrInvalidPlan, p.ID)
+	if err := p.Validate(); err != nil {
+		return p, err
 	}
 	if p.Instance == "" {
 		p.Instance = instance
@@ -71,20 +71,11 @@ func normalise(p testbeds.Plan, instance string) (testbeds.Plan, error) {
 		volumes[v.Name] = true
 	}
 	p.Services = slices.Clone(p.Services)
-	seen := map[string]bool{}
 	for i := range p.Services {
 		s := &p.Services[i]
-		switch {
-		case s.Name == "":
-			return p, fmt.Errorf("%w: testbed %s has a service without a name", testbeds.ErrInvalidPlan, p.ID)
-		case seen[s.Name]:
-			return p, fmt.Errorf("%w: testbed %s has service %q twice", testbeds.ErrInvalidPlan, p.ID, s.Name)
-		case s.Image == "":
-			return p, fmt.Errorf("%w: service %q of testbed %s has no image", testbeds.ErrInvalidPlan, s.Name, p.ID)
-		case s.Port < 0 || s.Port > 65535:
+		if s.Port < 0 || s.Port > 65535 {
 			return p, fmt.Errorf("%w: service %q of testbed %s: port %d is outside 0..65535", testbeds.ErrInvalidPlan, s.Name, p.ID, s.Port)
 		}
-		seen[s.Name] = true
 		for _, m := range s.Mounts {
 			if !volumes[m.Volume] {
 				return p, fmt.Errorf("%w: service %q of testbed %s mounts volume %q, which the plan does not declare", testbeds.ErrInvalidPlan, s.Name, p.ID, m.Volume)
@@ -146,6 +137,11 @@ type containerSpec struct {
 	Name       string
 }
 
+// seconds is d in whole seconds, the unit of Docker's stop timeouts.
+func seconds(d time.Duration) int {
+	return int(d.Round(time.Second) / time.Second)
+}
+
 // convertService turns a service of a normalised plan into a hardened
 // container: all capabilities dropped but the allowlist, no-new-privileges,
 // memory equal to memory+swap, CPU and PID limits, rotated json-file logs,
@@ -162,7 +158,7 @@ func convertService(p testbeds.Plan, s testbeds.Service, stopTimeout time.Durati
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		env = append(env, k+"="+s.Env[k])
 	}
-	stopSeconds := int(stopTimeout.Round(time.Second) / time.Second)
+	stopSeconds := seconds(stopTimeout)
 	cfg := &container.Config{
 		Hostname:    s.Name,
 		User:        s.Hardening.User,

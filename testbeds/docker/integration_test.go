@@ -65,9 +65,17 @@ func testRuntime(t *testing.T, cli *client.Client, instance string, tune func(*O
 	return r
 }
 
-// removeInstance removes every object labelled with instance.
-func removeInstance(t *testing.T, cli *client.Client, instance string) {
-	removeInstanceTB(t, cli, instance)
+// integration starts an integration test: it needs the daemon and the demo
+// image, runs in parallel, and gets a runtime of a fresh instance (tuned by
+// tune, when not nil) whose events are collected.
+func integration(t *testing.T, tune func(*Options)) (cli *client.Client, image, instance string, r *Runtime, ev *eventLog) {
+	t.Helper()
+	cli = testenv.Docker(t)
+	image = testenv.DemoImage(t, cli)
+	t.Parallel()
+	instance = randomName("it-")
+	r = testRuntime(t, cli, instance, tune)
+	return cli, image, instance, r, collect(t, r)
 }
 
 func demoService(image, name, variant string) testbeds.Service {
@@ -204,13 +212,8 @@ func post(t *testing.T, u string) {
 }
 
 func TestTestbedLifecycle(t *testing.T) {
-	cli := testenv.Docker(t)
-	image := testenv.DemoImage(t, cli)
-	t.Parallel()
+	cli, image, instance, r, ev := integration(t, nil)
 	ctx := t.Context()
-	instance := randomName("it-")
-	r := testRuntime(t, cli, instance, nil)
-	ev := collect(t, r)
 	pilot := randomName("p")
 	planA := demoPlan(instance, pilot, "a", image, "a", "web", "api")
 	planB := demoPlan(instance, pilot, "b", image, "b", "web")
@@ -411,13 +414,8 @@ func allUnbound[K comparable, V any](ports map[K][]V) bool {
 }
 
 func TestCrashRestartsWithinBudget(t *testing.T) {
-	cli := testenv.Docker(t)
-	image := testenv.DemoImage(t, cli)
-	t.Parallel()
+	_, image, instance, r, ev := integration(t, func(o *Options) { o.RestartBudget = 2 })
 	ctx := t.Context()
-	instance := randomName("it-")
-	r := testRuntime(t, cli, instance, func(o *Options) { o.RestartBudget = 2 })
-	ev := collect(t, r)
 	plan := demoPlan(instance, randomName("p"), "a", image, "a", "web")
 	if _, err := r.Apply(ctx, plan); err != nil {
 		t.Fatal(err)
@@ -474,15 +472,12 @@ func TestCrashRestartsWithinBudget(t *testing.T) {
 }
 
 func TestSweepOnlyOwnOrphansAfterGrace(t *testing.T) {
-	cli := testenv.Docker(t)
-	image := testenv.DemoImage(t, cli)
-	t.Parallel()
-	ctx := t.Context()
 	now := time.Now()
 	var mu sync.Mutex
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	mine, theirs := randomName("it-"), randomName("it-")
-	r := testRuntime(t, cli, mine, func(o *Options) { o.Now = clock })
+	cli, image, mine, r, _ := integration(t, func(o *Options) { o.Now = clock })
+	ctx := t.Context()
+	theirs := randomName("it-")
 	other := testRuntime(t, cli, theirs, nil)
 	pilot := randomName("p")
 	wanted := demoPlan(mine, pilot, "a", image, "a", "web")
@@ -545,12 +540,8 @@ func TestSweepOnlyOwnOrphansAfterGrace(t *testing.T) {
 }
 
 func TestApplyErrors(t *testing.T) {
-	cli := testenv.Docker(t)
-	image := testenv.DemoImage(t, cli)
-	t.Parallel()
+	cli, image, instance, r, _ := integration(t, nil)
 	ctx := t.Context()
-	instance := randomName("it-")
-	r := testRuntime(t, cli, instance, nil)
 
 	t.Run("image missing", func(t *testing.T) {
 		p := demoPlan(instance, randomName("p"), "a", "pilotbed-absent:0", "a", "web")
@@ -598,13 +589,8 @@ func TestApplyErrors(t *testing.T) {
 }
 
 func TestOOMKillIsReported(t *testing.T) {
-	cli := testenv.Docker(t)
-	image := testenv.DemoImage(t, cli)
-	t.Parallel()
+	_, image, instance, r, ev := integration(t, nil)
 	ctx := t.Context()
-	instance := randomName("it-")
-	r := testRuntime(t, cli, instance, nil)
-	ev := collect(t, r)
 	plan := demoPlan(instance, randomName("p"), "a", image, "a", "web")
 	if _, err := r.Apply(ctx, plan); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -205,15 +206,12 @@ func (r *Runtime) Apply(ctx context.Context, plan testbeds.Plan) (testbeds.Testb
 	if err != nil {
 		return testbeds.Testbed{}, classify(err, fmt.Sprintf("list containers of testbed %s", p.ID))
 	}
-	if err := r.ensureNetwork(ctx, p, existing); err != nil {
+	recreated, err := r.ensureNetwork(ctx, p, existing)
+	if err != nil {
 		return testbeds.Testbed{}, err
 	}
-	if len(existing) > 0 {
-		// ensureNetwork may have removed containers of a network that drifted.
-		existing, err = r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: ownerFilter(r.instance, p.ID)})
-		if err != nil {
-			return testbeds.Testbed{}, classify(err, fmt.Sprintf("list containers of testbed %s", p.ID))
-		}
+	if recreated {
+		existing = nil // removed with the network that drifted
 	}
 	if err := r.ensureVolumes(ctx, p); err != nil {
 		return testbeds.Testbed{}, err
@@ -276,44 +274,45 @@ func (r *Runtime) checkImages(ctx context.Context, p testbeds.Plan) error {
 }
 
 // ensureNetwork creates the testbed's network, adopts it when it exists
-// with the right settings, and recreates it (with the testbed's containers)
-// when its internal flag drifted.
-func (r *Runtime) ensureNetwork(ctx context.Context, p testbeds.Plan, existing []container.Summary) error {
+// with the right settings, and recreates it when its internal flag drifted,
+// removing the existing containers first; recreated says it did.
+func (r *Runtime) ensureNetwork(ctx context.Context, p testbeds.Plan, existing []container.Summary) (recreated bool, err error) {
 	name := p.Network.Name
 	n, err := r.cli.NetworkInspect(ctx, name, network.InspectOptions{})
 	switch {
 	case err == nil && n.Name == name:
 		id, ok := idOf(n.Labels, r.instance)
 		if !ok || id != p.ID {
-			return notOwned("network", name)
+			return false, notOwned("network", name)
 		}
 		if n.Internal == p.Network.Internal {
-			return nil
+			return false, nil
 		}
 		r.log.Info("network drifted; recreating the testbed",
 			zap.String("pilot", p.ID.Pilot), zap.String("candidate", p.ID.Candidate), zap.String("network", name))
 		r.unsupervise(p.ID)
 		for _, c := range existing {
 			if err := r.removeContainer(context.WithoutCancel(ctx), c.ID); err != nil {
-				return err
+				return false, err
 			}
 		}
 		if err := r.removeNetwork(context.WithoutCancel(ctx), n.ID, name); err != nil {
-			return err
+			return false, err
 		}
+		recreated = true
 	case err == nil, cerrdefs.IsNotFound(err):
 		// Not there (a partial-id match of another network is not ours).
 	default:
-		return classify(err, fmt.Sprintf("inspect network %q", name))
+		return false, classify(err, fmt.Sprintf("inspect network %q", name))
 	}
 	if _, err := r.cli.NetworkCreate(ctx, name, networkCreate(p)); err != nil {
 		if cerrdefs.IsConflict(err) {
 			// Created meanwhile by a concurrent Apply: check it is ours.
-			return r.ensureNetworkOwned(ctx, p)
+			return recreated, r.ensureNetworkOwned(ctx, p)
 		}
-		return classify(err, fmt.Sprintf("create network %q for testbed %s", name, p.ID))
+		return recreated, classify(err, fmt.Sprintf("create network %q for testbed %s", name, p.ID))
 	}
-	return nil
+	return recreated, nil
 }
 
 func (r *Runtime) ensureNetworkOwned(ctx context.Context, p testbeds.Plan) error {
@@ -491,7 +490,7 @@ func (r *Runtime) removeContainer(ctx context.Context, id string) error {
 	r.mu.Lock()
 	r.stopping[id] = true
 	r.mu.Unlock()
-	timeout := int(r.opts.StopTimeout.Round(time.Second) / time.Second)
+	timeout := seconds(r.opts.StopTimeout)
 	if err := r.cli.ContainerStop(ctx, id, container.StopOptions{Timeout: &timeout}); err != nil && !cerrdefs.IsNotFound(err) {
 		r.log.Warn("stop container; removing it by force", zap.String("container", id), zap.Error(err))
 	}
@@ -638,31 +637,14 @@ func (r *Runtime) Testbeds(ctx context.Context) ([]testbeds.Testbed, error) {
 		}
 		tb.Services = append(tb.Services, st)
 	}
-	slices.SortFunc(ids, compareIDs)
+	slices.SortFunc(ids, testbeds.ID.Compare)
 	out := make([]testbeds.Testbed, 0, len(ids))
 	for _, id := range ids {
 		tb := byID[id]
-		slices.SortFunc(tb.Services, func(a, b testbeds.ServiceStatus) int { return cmpString(a.Name, b.Name) })
+		slices.SortFunc(tb.Services, func(a, b testbeds.ServiceStatus) int { return strings.Compare(a.Name, b.Name) })
 		out = append(out, *tb)
 	}
 	return out, nil
-}
-
-func compareIDs(a, b testbeds.ID) int {
-	if c := cmpString(a.Pilot, b.Pilot); c != 0 {
-		return c
-	}
-	return cmpString(a.Candidate, b.Candidate)
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Sweep removes testbeds of this instance that are not in keep once they
@@ -723,7 +705,7 @@ func (r *Runtime) Sweep(ctx context.Context, keep []testbeds.ID, grace time.Dura
 	}
 	r.mu.Unlock()
 
-	slices.SortFunc(due, compareIDs)
+	slices.SortFunc(due, testbeds.ID.Compare)
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CleanupTimeout)
 	defer cancel()
 	for _, id := range due {

@@ -41,8 +41,7 @@ type svc struct {
 	restarts    int
 	recent      []time.Time // restarts within the window, for the budget
 	restarting  bool        // a restart is scheduled or under way
-	oomKilled   bool        // the kernel killed it for memory since it started
-	oomMessage  string      // why, kept apart from message, which probes overwrite
+	oomMessage  string      // set when the kernel killed it for memory since it started; kept apart from message, which probes overwrite
 	startedWall time.Time   // wall clock of the last start, to order the daemon's events
 	gaveUp      bool
 	stop        context.CancelFunc // ends the prober
@@ -91,7 +90,7 @@ func (r *Runtime) supervise(p testbeds.Plan, results []applied) {
 				// Started by Apply before its death was seen: a restart
 				// like any other, counted against the budget.
 				cur.recent = append(cur.recent, now)
-				r.markStarted(p.ID, cur, now)
+				markStarted(cur, now)
 				r.emitLocked(p.ID, s.Name, testbeds.EventStarted, cur.health, "")
 			}
 			continue
@@ -103,7 +102,7 @@ func (r *Runtime) supervise(p testbeds.Plan, results []applied) {
 		if ok && res.kind != testbeds.EventCreated {
 			sv.restarts, sv.recent = cur.restarts, cur.recent
 		}
-		r.markStarted(p.ID, sv, now)
+		markStarted(sv, now)
 		b.services[s.Name] = sv
 		switch res.kind {
 		case testbeds.EventCreated:
@@ -121,7 +120,7 @@ func (r *Runtime) supervise(p testbeds.Plan, results []applied) {
 
 // markStarted resets a service's health after its container (re)started.
 // Must be called with r.mu held.
-func (r *Runtime) markStarted(id testbeds.ID, sv *svc, now time.Time) {
+func markStarted(sv *svc, now time.Time) {
 	sv.running = true
 	sv.health = testbeds.HealthStarting
 	sv.since = now
@@ -129,7 +128,7 @@ func (r *Runtime) markStarted(id testbeds.ID, sv *svc, now time.Time) {
 	sv.startedWall = time.Now()
 	sv.failures = 0
 	sv.message = ""
-	sv.oomKilled = false
+	sv.oomMessage = ""
 	sv.ip = "" // looked up by the prober
 }
 
@@ -403,7 +402,7 @@ func (r *Runtime) restart(id testbeds.ID, name string, sv *svc, cid, reason stri
 
 	ctx, cancel := context.WithTimeout(r.ctx, r.opts.CleanupTimeout)
 	defer cancel()
-	timeout := int(r.opts.StopTimeout.Round(time.Second) / time.Second)
+	timeout := seconds(r.opts.StopTimeout)
 	err := r.cli.ContainerRestart(ctx, cid, container.StopOptions{Timeout: &timeout})
 
 	r.mu.Lock()
@@ -426,7 +425,7 @@ func (r *Runtime) restart(id testbeds.ID, name string, sv *svc, cid, reason stri
 	}
 	sv.restarts++
 	sv.recent = append(sv.recent, r.now())
-	r.markStarted(id, sv, r.now())
+	markStarted(sv, r.now())
 	r.emitLocked(id, name, testbeds.EventRestarted, sv.health, "restarted after "+reason)
 }
 
@@ -511,7 +510,7 @@ func (r *Runtime) onEvent(m events.Message) {
 	switch m.Action {
 	case events.ActionOOM:
 		msg := fmt.Sprintf("killed for lack of memory (limit %d MiB): raise the service's memory in the pilot file", sv.spec.Limits.MemoryBytes>>20)
-		sv.message, sv.oomKilled, sv.oomMessage = msg, true, msg
+		sv.message, sv.oomMessage = msg, msg
 		r.emitLocked(id, name, testbeds.EventOOM, sv.health, msg)
 	case events.ActionDie:
 		if r.stopping[m.Actor.ID] || sv.restarting || time.Unix(0, m.TimeNano).Before(sv.startedWall) {
@@ -520,7 +519,7 @@ func (r *Runtime) onEvent(m events.Message) {
 		sv.running = false
 		sv.health, sv.since = testbeds.HealthUnhealthy, r.now()
 		msg := "container exited with status " + m.Actor.Attributes["exitCode"]
-		if sv.oomKilled {
+		if sv.oomMessage != "" {
 			msg += "; " + sv.oomMessage
 		}
 		sv.message = msg
@@ -572,17 +571,26 @@ func (r *Runtime) reachable() {
 	}
 	r.mu.Unlock()
 	r.log.Info("the Docker daemon is back; reconciling")
+	// One list of the instance's running containers answers for all of
+	// them; a failed list leaves every service to be restarted, as if none
+	// ran.
+	running := map[string]bool{}
+	cs, err := r.cli.ContainerList(r.ctx, container.ListOptions{Filters: ownerFilter(r.instance, testbeds.ID{})})
+	if err != nil {
+		r.log.Warn("list containers after the Docker daemon came back", zap.Error(err))
+	}
+	for _, c := range cs {
+		running[c.ID] = true
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for _, it := range items {
-		c, err := r.cli.ContainerInspect(r.ctx, it.cid)
-		running := err == nil && c.State != nil && c.State.Running
-		r.mu.Lock()
-		if it.sv.containerID == it.cid && !running {
+		if it.sv.containerID == it.cid && !running[it.cid] {
 			it.sv.running = false
 			it.sv.health = testbeds.HealthUnhealthy
 			r.emitLocked(it.id, it.name, testbeds.EventDied, it.sv.health, "not running after the Docker daemon came back")
 			r.scheduleRestart(it.id, it.name, it.sv, "daemon restart")
 		}
-		r.mu.Unlock()
 	}
 }
 

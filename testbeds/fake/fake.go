@@ -105,7 +105,7 @@ func (r *Runtime) check(ctx context.Context) error {
 // Apply converges the testbed to plan: services whose hash is unchanged keep
 // their container, changed ones get a new container id, removed ones go.
 func (r *Runtime) Apply(ctx context.Context, plan testbeds.Plan) (testbeds.Testbed, error) {
-	if err := validate(plan); err != nil {
+	if err := plan.Validate(); err != nil {
 		return testbeds.Testbed{}, err
 	}
 	r.mu.Lock()
@@ -172,26 +172,6 @@ func (r *Runtime) Apply(ctx context.Context, plan testbeds.Plan) (testbeds.Testb
 	return b.snapshot(), nil
 }
 
-func validate(plan testbeds.Plan) error {
-	if plan.ID.Pilot == "" || plan.ID.Candidate == "" {
-		return fmt.Errorf("%w: testbed id %q lacks pilot or candidate", testbeds.ErrInvalidPlan, plan.ID)
-	}
-	seen := map[string]bool{}
-	for _, s := range plan.Services {
-		if s.Name == "" {
-			return fmt.Errorf("%w: testbed %s has a service without a name", testbeds.ErrInvalidPlan, plan.ID)
-		}
-		if seen[s.Name] {
-			return fmt.Errorf("%w: testbed %s has service %q twice", testbeds.ErrInvalidPlan, plan.ID, s.Name)
-		}
-		seen[s.Name] = true
-		if s.Image == "" {
-			return fmt.Errorf("%w: service %q of testbed %s has no image", testbeds.ErrInvalidPlan, s.Name, plan.ID)
-		}
-	}
-	return nil
-}
-
 // Destroy forgets the testbed. Kept volumes survive unless opts.RemoveKept;
 // Volumes reports what is left.
 func (r *Runtime) Destroy(ctx context.Context, id testbeds.ID, opts testbeds.DestroyOptions) error {
@@ -251,23 +231,8 @@ func (r *Runtime) ownedIDs() []testbeds.ID {
 			ids = append(ids, id)
 		}
 	}
-	slices.SortFunc(ids, func(a, b testbeds.ID) int {
-		if c := compare(a.Pilot, b.Pilot); c != 0 {
-			return c
-		}
-		return compare(a.Candidate, b.Candidate)
-	})
+	slices.SortFunc(ids, testbeds.ID.Compare)
 	return ids
-}
-
-func compare(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Sweep destroys owned testbeds not in keep once they have been unwanted for
