@@ -13,23 +13,6 @@ import (
 
 var _ pilots.FeedbackStore = (*Store)(nil)
 
-// queryer is what both *sql.DB and *sql.Tx offer for reading one row.
-type queryer interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-// requirePilot returns ENOTFOUND unless the pilot exists.
-func requirePilot(ctx context.Context, q queryer, pilotID string) error {
-	var n int
-	if err := q.QueryRowContext(ctx, `SELECT count(*) FROM pilots WHERE id = ?`, pilotID).Scan(&n); err != nil {
-		return fmt.Errorf("look up pilot %s: %w", pilotID, err)
-	}
-	if n == 0 {
-		return pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", pilotID)
-	}
-	return nil
-}
-
 // CreateParticipants creates one participant of cohort per token hash, with
 // ids that continue the pilot's sequence.
 func (s *Store) CreateParticipants(ctx context.Context, pilotID, cohort string, hashes []string, at time.Time) ([]pilots.Participant, error) {
@@ -101,7 +84,13 @@ func scanParticipant(r scanner) (pilots.Participant, error) {
 // ParticipantByTokenHash returns the participant invited with the secret
 // whose hash is hash, unless revoked.
 func (s *Store) ParticipantByTokenHash(ctx context.Context, hash string) (pilots.Participant, error) {
-	p, err := scanParticipant(s.queryRow(ctx, qParticipantByHash, hash))
+	return invitedParticipant(s.queryRow(ctx, qParticipantByHash, hash))
+}
+
+// invitedParticipant reads the row of qParticipantByHash; no row is
+// ENOTFOUND.
+func invitedParticipant(row *sql.Row) (pilots.Participant, error) {
+	p, err := scanParticipant(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return pilots.Participant{}, pilots.Errorf(pilots.ENOTFOUND, "no such invitation")
 	}
@@ -113,31 +102,16 @@ func (s *Store) ParticipantByTokenHash(ctx context.Context, hash string) (pilots
 
 // Participants lists a pilot's participants in id order.
 func (s *Store) Participants(ctx context.Context, pilotID string) ([]pilots.Participant, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	what := "list participants of pilot " + pilotID
+	var ps []pilots.Participant
+	err := s.readPilot(ctx, what, pilotID, func(tx *sql.Tx) (err error) {
+		// Numeric order, so P-10000 follows P-9999.
+		ps, err = queryAll(ctx, tx, scanParticipant, `SELECT `+participantColumns+` FROM participants
+			WHERE pilot_id = ? ORDER BY length(id), id`, pilotID)
+		return wrapErr(what, err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list participants of pilot %s: %w", pilotID, err)
-	}
-	defer tx.Rollback()
-	if err := requirePilot(ctx, tx, pilotID); err != nil {
 		return nil, err
-	}
-	// Numeric order, so P-10000 follows P-9999.
-	rows, err := tx.QueryContext(ctx, `SELECT `+participantColumns+` FROM participants
-		WHERE pilot_id = ? ORDER BY length(id), id`, pilotID)
-	if err != nil {
-		return nil, fmt.Errorf("list participants of pilot %s: %w", pilotID, err)
-	}
-	defer rows.Close()
-	ps := []pilots.Participant{}
-	for rows.Next() {
-		p, err := scanParticipant(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list participants of pilot %s: %w", pilotID, err)
-		}
-		ps = append(ps, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list participants of pilot %s: %w", pilotID, err)
 	}
 	return ps, nil
 }
@@ -339,61 +313,41 @@ func scanAnswered(rows *sql.Rows, pilotID, participant string) (map[string]pilot
 // ForEachResponse calls fn with each of a pilot's responses in id order,
 // one row at a time, from one consistent snapshot.
 func (s *Store) ForEachResponse(ctx context.Context, pilotID string, fn func(pilots.Response) error) error {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("read responses of pilot %s: %w", pilotID, err)
-	}
-	defer tx.Rollback()
-	if err := requirePilot(ctx, tx, pilotID); err != nil {
-		return err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+responseColumns+` FROM responses
-		WHERE pilot_id = ? ORDER BY id`, pilotID)
-	if err != nil {
-		return fmt.Errorf("read responses of pilot %s: %w", pilotID, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		r, err := scanResponse(rows)
+	what := "read responses of pilot " + pilotID
+	return s.readPilot(ctx, what, pilotID, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT `+responseColumns+` FROM responses
+			WHERE pilot_id = ? ORDER BY id`, pilotID)
 		if err != nil {
-			return fmt.Errorf("read responses of pilot %s: %w", pilotID, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		if err := fn(r); err != nil {
-			return err
+		defer rows.Close()
+		for rows.Next() {
+			r, err := scanResponse(rows)
+			if err != nil {
+				return fmt.Errorf("%s: %w", what, err)
+			}
+			if err := fn(r); err != nil {
+				return err // as is, as the contract says
+			}
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read responses of pilot %s: %w", pilotID, err)
-	}
-	return nil
+		return wrapErr(what, rows.Err())
+	})
 }
 
 // CountResponses returns the number of responses per survey and cohort.
 func (s *Store) CountResponses(ctx context.Context, pilotID string) ([]pilots.ResponseCount, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	what := "count responses of pilot " + pilotID
+	var counts []pilots.ResponseCount
+	err := s.readPilot(ctx, what, pilotID, func(tx *sql.Tx) (err error) {
+		counts, err = queryAll(ctx, tx, func(r scanner) (c pilots.ResponseCount, err error) {
+			err = r.Scan(&c.Survey, &c.Cohort, &c.N)
+			return
+		}, `SELECT survey, cohort, count(*) FROM responses
+			WHERE pilot_id = ? GROUP BY survey, cohort ORDER BY survey, cohort`, pilotID)
+		return wrapErr(what, err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("count responses of pilot %s: %w", pilotID, err)
-	}
-	defer tx.Rollback()
-	if err := requirePilot(ctx, tx, pilotID); err != nil {
 		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT survey, cohort, count(*) FROM responses
-		WHERE pilot_id = ? GROUP BY survey, cohort ORDER BY survey, cohort`, pilotID)
-	if err != nil {
-		return nil, fmt.Errorf("count responses of pilot %s: %w", pilotID, err)
-	}
-	defer rows.Close()
-	counts := []pilots.ResponseCount{}
-	for rows.Next() {
-		var c pilots.ResponseCount
-		if err := rows.Scan(&c.Survey, &c.Cohort, &c.N); err != nil {
-			return nil, fmt.Errorf("count responses of pilot %s: %w", pilotID, err)
-		}
-		counts = append(counts, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("count responses of pilot %s: %w", pilotID, err)
 	}
 	return counts, nil
 }
@@ -478,30 +432,18 @@ func (s *Store) AddUsage(ctx context.Context, pilotID, participant, dayStr strin
 
 // UsageDays returns a pilot's usage rows ordered by day and participant.
 func (s *Store) UsageDays(ctx context.Context, pilotID string) ([]pilots.Usage, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	what := "list usage of pilot " + pilotID
+	var us []pilots.Usage
+	err := s.readPilot(ctx, what, pilotID, func(tx *sql.Tx) (err error) {
+		us, err = queryAll(ctx, tx, func(r scanner) (u pilots.Usage, err error) {
+			err = r.Scan(&u.PilotID, &u.Participant, &u.Day, &u.Requests)
+			return
+		}, `SELECT pilot_id, participant_id, day, requests FROM usage
+			WHERE pilot_id = ? ORDER BY day, length(participant_id), participant_id`, pilotID)
+		return wrapErr(what, err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list usage of pilot %s: %w", pilotID, err)
-	}
-	defer tx.Rollback()
-	if err := requirePilot(ctx, tx, pilotID); err != nil {
 		return nil, err
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT pilot_id, participant_id, day, requests FROM usage
-		WHERE pilot_id = ? ORDER BY day, length(participant_id), participant_id`, pilotID)
-	if err != nil {
-		return nil, fmt.Errorf("list usage of pilot %s: %w", pilotID, err)
-	}
-	defer rows.Close()
-	us := []pilots.Usage{}
-	for rows.Next() {
-		var u pilots.Usage
-		if err := rows.Scan(&u.PilotID, &u.Participant, &u.Day, &u.Requests); err != nil {
-			return nil, fmt.Errorf("list usage of pilot %s: %w", pilotID, err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list usage of pilot %s: %w", pilotID, err)
 	}
 	return us, nil
 }

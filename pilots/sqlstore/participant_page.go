@@ -36,12 +36,9 @@ func (s *Store) ParticipantPage(ctx context.Context, tokenHash string) (pilots.P
 		return fail(fmt.Errorf("read participant page: %w", err))
 	}
 	defer tx.Rollback()
-	part, err := scanParticipant(s.txQueryRow(ctx, tx, qParticipantByHash, tokenHash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return fail(pilots.Errorf(pilots.ENOTFOUND, "no such invitation"))
-	}
+	part, err := invitedParticipant(s.txQueryRow(ctx, tx, qParticipantByHash, tokenHash))
 	if err != nil {
-		return fail(fmt.Errorf("look up participant: %w", err))
+		return fail(err)
 	}
 	p, err := scanPilot(s.txQueryRow(ctx, tx, qPilotByID, part.PilotID))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/maphash"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -102,20 +100,8 @@ func (s *Store) Pilots(ctx context.Context, filter pilots.PilotFilter) ([]pilots
 		q += ` WHERE status IN (` + strings.Join(marks, ", ") + `)`
 	}
 	q += ` ORDER BY created_at DESC, rowid DESC`
-	rows, err := s.read.QueryContext(ctx, q, args...)
+	ps, err := queryAll(ctx, s.read, scanPilot, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list pilots: %w", err)
-	}
-	defer rows.Close()
-	ps := []pilots.Pilot{}
-	for rows.Next() {
-		p, err := scanPilot(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list pilots: %w", err)
-		}
-		ps = append(ps, p)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list pilots: %w", err)
 	}
 	return ps, nil
@@ -171,7 +157,8 @@ func (s *Store) Transition(ctx context.Context, id string, from, to pilots.Statu
 		if _, err := s.insertEvent(ctx, tx, ev); err != nil {
 			return err
 		}
-		p, err = scanPilot(tx.QueryRowContext(ctx, `SELECT `+pilotColumns+` FROM pilots WHERE id = ?`, id))
+		// qPilotByID is prepared on the read pool, so its text runs here.
+		p, err = scanPilot(tx.QueryRowContext(ctx, qPilotByID, id))
 		return err
 	})
 	if err != nil {
@@ -231,21 +218,6 @@ func (s *Store) Events(ctx context.Context, pilotID string, filter pilots.EventF
 	if filter.Limit < 0 {
 		return nil, pilots.Errorf(pilots.EINVALID, "event limit must not be negative, got %d", filter.Limit)
 	}
-	// One read transaction, so the existence check and the events come from
-	// the same snapshot.
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return nil, fmt.Errorf("list events of pilot %s: %w", pilotID, err)
-	}
-	defer tx.Rollback()
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pilots WHERE id = ?`, pilotID).Scan(&n); err != nil {
-		return nil, fmt.Errorf("list events of pilot %s: %w", pilotID, err)
-	}
-	if n == 0 {
-		return nil, pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", pilotID)
-	}
-
 	q := `SELECT id, pilot_id, time, actor, kind, from_state, to_state, reason, candidate, service
 		FROM events WHERE pilot_id = ? AND id > ?`
 	args := []any{pilotID, filter.After}
@@ -258,30 +230,26 @@ func (s *Store) Events(ctx context.Context, pilotID string, filter pilots.EventF
 		q += ` LIMIT ?`
 		args = append(args, filter.Limit)
 	}
-	rows, err := tx.QueryContext(ctx, q, args...)
+	what := "list events of pilot " + pilotID
+	var evs []pilots.Event
+	err := s.readPilot(ctx, what, pilotID, func(tx *sql.Tx) (err error) {
+		evs, err = queryAll(ctx, tx, scanEvent, q, args...)
+		return wrapErr(what, err)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("list events of pilot %s: %w", pilotID, err)
-	}
-	defer rows.Close()
-	evs := []pilots.Event{}
-	for rows.Next() {
-		var ev pilots.Event
-		var t sql.NullInt64
-		if err := rows.Scan(&ev.ID, &ev.PilotID, &t, &ev.Actor, &ev.Kind, &ev.From, &ev.To, &ev.Reason, &ev.Candidate, &ev.Service); err != nil {
-			return nil, fmt.Errorf("list events of pilot %s: %w", pilotID, err)
-		}
-		ev.Time = decTime(t)
-		evs = append(evs, ev)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list events of pilot %s: %w", pilotID, err)
+		return nil, err
 	}
 	return evs, nil
 }
 
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
+func scanEvent(r scanner) (pilots.Event, error) {
+	var ev pilots.Event
+	var t sql.NullInt64
+	if err := r.Scan(&ev.ID, &ev.PilotID, &t, &ev.Actor, &ev.Kind, &ev.From, &ev.To, &ev.Reason, &ev.Candidate, &ev.Service); err != nil {
+		return pilots.Event{}, err
+	}
+	ev.Time = decTime(t)
+	return ev, nil
 }
 
 func scanPilot(r scanner) (pilots.Pilot, error) {
@@ -294,22 +262,24 @@ func scanPilot(r scanner) (pilots.Pilot, error) {
 	p.Status = pilots.Status(status)
 	p.CreatedAt = decTime(created)
 	p.UpdatedAt = decTime(updated)
-	key := specKey(p.ID, spec)
-	if cached, ok := specs.get(key); ok {
+	if cached, ok := specs.get(spec); ok {
 		p.Spec = cached
 		return p, nil
 	}
 	if err := json.Unmarshal([]byte(spec), &p.Spec); err != nil {
 		return pilots.Pilot{}, fmt.Errorf("decode spec of pilot %s: %w", p.ID, err)
 	}
-	specs.put(key, p.Spec)
+	specs.put(spec, p.Spec)
 	return p, nil
 }
 
-// specs caches decoded specs. A pilot's spec never changes after submit, so
-// one decoded value serves every later read of the pilot: decoding the JSON
-// on each participant request cost a tenth of the submit path. Callers share
-// the spec's maps and slices and treat them as read-only, as they do now.
+// specs caches decoded specs by their stored JSON. A pilot's spec never
+// changes after submit, so one decoded value serves every later read of the
+// pilot: decoding the JSON on each participant request cost a tenth of the
+// submit path. The key is the JSON itself, so stores on different files
+// can share the cache without ever seeing a spec that is not theirs.
+// Callers share the spec's maps and slices and treat them as read-only, as
+// they do now.
 var specs = &specCache{m: make(map[string]pilots.Spec)}
 
 type specCache struct {
@@ -319,14 +289,6 @@ type specCache struct {
 
 // maxCachedSpecs bounds the cache; far more than the pilots a server runs.
 const maxCachedSpecs = 1024
-
-// specSeed keys the cache by the stored JSON itself, so two databases
-// that happen to share a pilot id (tests do) never see each other's spec.
-var specSeed = maphash.MakeSeed()
-
-func specKey(id, specJSON string) string {
-	return id + "\x00" + strconv.FormatUint(maphash.String(specSeed, specJSON), 16) + "\x00" + strconv.Itoa(len(specJSON))
-}
 
 func (c *specCache) get(key string) (pilots.Spec, bool) {
 	c.mu.Lock()

@@ -25,13 +25,13 @@ func (s *Store) SaveReport(ctx context.Context, pilotID, kind, format string, bo
 		body = []byte{} // the column is NOT NULL; an empty document is still a document
 	}
 	return s.inTx(ctx, fmt.Sprintf("save %s %s of pilot %s", kind, format, pilotID), func(tx *sql.Tx) error {
-		if err := requirePilot(ctx, tx, pilotID); err != nil {
-			return err
-		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO reports (pilot_id, kind, format, body, written_at)
 			VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (pilot_id, kind, format) DO UPDATE SET body = excluded.body, written_at = excluded.written_at`,
-			pilotID, kind, format, body, encTime(at.UTC()))
+			pilotID, kind, format, body, encTime(at))
+		if isForeignKey(err) {
+			return pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", pilotID)
+		}
 		return err
 	})
 }

@@ -171,16 +171,81 @@ func (s *Store) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error
 	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		var perr *pilots.Error
-		if errors.As(err, &perr) {
-			return err
-		}
-		return fmt.Errorf("%s: %w", what, err)
+		return wrapErr(what, err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", what, err)
 	}
 	return nil
+}
+
+// wrapErr names what was being done in err, unless err is nil or a
+// *pilots.Error, whose message is already written for the user.
+func wrapErr(what string, err error) error {
+	var perr *pilots.Error
+	if err == nil || errors.As(err, &perr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// readPilot runs fn in a read-only transaction, so that all fn reads comes
+// from one snapshot, once that snapshot shows the pilot exists. fn's error
+// is returned as is. Returns ENOTFOUND if the pilot does not exist.
+func (s *Store) readPilot(ctx context.Context, what, pilotID string, fn func(tx *sql.Tx) error) error {
+	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := requirePilot(ctx, tx, pilotID); err != nil {
+		return err
+	}
+	return fn(tx)
+}
+
+// requirePilot returns ENOTFOUND unless the pilot exists.
+func requirePilot(ctx context.Context, tx *sql.Tx, pilotID string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM pilots WHERE id = ?`, pilotID).Scan(&n); err != nil {
+		return fmt.Errorf("look up pilot %s: %w", pilotID, err)
+	}
+	if n == 0 {
+		return pilots.Errorf(pilots.ENOTFOUND, "no pilot %q", pilotID)
+	}
+	return nil
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
+
+// querier is what both *sql.DB and *sql.Tx offer for reading rows.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryAll runs query and scans every row with scan. No rows is an empty
+// list, not nil.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	list := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return list, nil
 }
 
 // sqliteCode returns the extended SQLite result code of err, or 0.

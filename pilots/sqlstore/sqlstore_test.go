@@ -176,9 +176,6 @@ func TestNewerSchemaRefused(t *testing.T) {
 }
 
 func TestMigrationFailureRollsBack(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "pilotbed.db")
-	s := openTest(t, path)
-	defer s.Close()
 	fsys := fstest.MapFS{
 		"migrations/0001_a.sql": {Data: []byte(`CREATE TABLE a (x INTEGER);`)},
 		"migrations/0002_b.sql": {Data: []byte(`CREATE TABLE b (x INTEGER); THIS IS NOT SQL;`)},

@@ -128,10 +128,9 @@ func (s *Store) commitLoop() {
 		case <-s.stop:
 			return
 		}
-		if err := s.acquireWriter(ctx); err != nil {
-			answerAll(batch, err)
-			continue
-		}
+		// Unlike a caller of inTx, the committer never gives up: it just
+		// waits for its turn.
+		s.writeSem <- struct{}{}
 		// While the writer was busy more submissions queued up; they all
 		// share this commit.
 	gather:
@@ -146,13 +145,6 @@ func (s *Store) commitLoop() {
 		s.commitBatch(ctx, batch)
 		s.releaseWriter()
 		clear(batch) // let the answered submissions go
-	}
-}
-
-// answerAll gives every submission of batch the same error.
-func answerAll(batch []*submission, err error) {
-	for _, sub := range batch {
-		sub.done <- submitResult{err: err}
 	}
 }
 
@@ -217,11 +209,7 @@ func (s *Store) submitInSavepoint(ctx context.Context, tx *sql.Tx, sub *submissi
 		return submitResult{}, fmt.Errorf("release savepoint: %w", rerr)
 	}
 	if err != nil {
-		var perr *pilots.Error
-		if !errors.As(err, &perr) {
-			err = fmt.Errorf("submit response to survey %s: %w", sub.r.Survey, err)
-		}
-		return submitResult{err: err}, nil
+		return submitResult{err: wrapErr("submit response to survey "+sub.r.Survey, err)}, nil
 	}
 	return submitResult{stored: stored, created: created}, nil
 }

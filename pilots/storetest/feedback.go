@@ -75,6 +75,16 @@ func mustInvite(t *testing.T, fs pilots.FeedbackStore, pilotID, cohort string, n
 	return ps
 }
 
+// storedResponses returns every response of the pilot.
+func storedResponses(t *testing.T, fs pilots.FeedbackStore, pilotID string) []pilots.Response {
+	t.Helper()
+	var stored []pilots.Response
+	if err := fs.ForEachResponse(t.Context(), pilotID, func(r pilots.Response) error { stored = append(stored, r); return nil }); err != nil {
+		t.Fatalf("ForEachResponse: %v", err)
+	}
+	return stored
+}
+
 func intp(n int) *int           { return &n }
 func floatp(f float64) *float64 { return &f }
 func sampleAnswers() pilots.Answers {
@@ -286,10 +296,7 @@ func testSubmitAnonymous(t *testing.T, s pilots.Store, fs pilots.FeedbackStore) 
 		t.Errorf("SubmittedAt=%v, want only the day %v", got.SubmittedAt, day)
 	}
 
-	var stored []pilots.Response
-	if err := fs.ForEachResponse(ctx, p.ID, func(r pilots.Response) error { stored = append(stored, r); return nil }); err != nil {
-		t.Fatalf("ForEachResponse: %v", err)
-	}
+	stored := storedResponses(t, fs, p.ID)
 	if len(stored) != 1 {
 		t.Fatalf("stored %d responses, want 1", len(stored))
 	}
@@ -429,10 +436,7 @@ func testConcurrentDuplicateSubmits(t *testing.T, s pilots.Store, fs pilots.Feed
 			t.Fatalf("submit %d returned another response than submit 0 (-0 +%d):\n%s", i, i, diff)
 		}
 	}
-	var stored []pilots.Response
-	if err := fs.ForEachResponse(ctx, p.ID, func(r pilots.Response) error { stored = append(stored, r); return nil }); err != nil {
-		t.Fatalf("ForEachResponse: %v", err)
-	}
+	stored := storedResponses(t, fs, p.ID)
 	if len(stored) != 1 {
 		t.Fatalf("stored %d responses, want 1", len(stored))
 	}
