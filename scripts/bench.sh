@@ -8,28 +8,33 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"; [ -n "${srvpid:-}" ] && kill "$srvpid" 2>/dev/null || true' EXIT
 
+# metric FILE BENCH UNIT [FORMAT] prints the value reported with UNIT on the
+# line of benchmark BENCH (its name without the -GOMAXPROCS suffix), in the
+# printf FORMAT (%g by default).
+metric() {
+	awk -v name="$2" -v unit="$3" -v fmt="${4:-%g}" '
+		{ n = $1; sub(/-[0-9]+$/, "", n) }
+		n == name { for (i = 1; i < NF; i++) if ($(i+1) == unit) printf fmt, $i }
+	' "$1"
+}
+
+# seconds FILE BENCH prints the ns/op of benchmark BENCH in seconds.
+seconds() { awk -v ns="$(metric "$1" "$2" ns/op %.0f)" 'BEGIN { if (ns != "") printf "%.2f", ns/1e9 }'; }
+
 echo "--- testbed start: 2 candidates x 2 services to healthy (5 runs each)" >&2
 go test -run '^$' -bench 'TestbedStart' -benchtime 5x ./testbeds/docker/ | tee "$out/start.txt" >&2
-sec() { awk -v name="$1" '$1 ~ "BenchmarkTestbedStart/"name"(-[0-9]+)?$" { printf "%.2f", $3/1e9 }' "$out/start.txt"; }
-pb=$(sec pilotbed); bare=$(sec bare-api); compose=$(sec compose)
+pb=$(seconds "$out/start.txt" BenchmarkTestbedStart/pilotbed)
+bare=$(seconds "$out/start.txt" BenchmarkTestbedStart/bare-api)
+compose=$(seconds "$out/start.txt" BenchmarkTestbedStart/compose)
 
 echo "--- report of 100 000 responses (HTML + JSON)" >&2
 go test -run '^$' -bench 'Report100k' -benchtime 3x -benchmem ./pilots/report/ | tee "$out/report.txt" >&2
-rep_s=$(awk '$1 ~ /^BenchmarkReport100k/ { printf "%.2f", $3/1e9 }' "$out/report.txt")
-rep_heap=$(awk '$1 ~ /^BenchmarkReport100k/ { for (i = 1; i < NF; i++) if ($(i+1) == "peak-heap-MB") printf "%.0f", $i }' "$out/report.txt")
+rep_s=$(seconds "$out/report.txt" BenchmarkReport100k)
+rep_heap=$(metric "$out/report.txt" BenchmarkReport100k peak-heap-MB %.0f)
 
 echo "--- CSV export, streamed" >&2
 go test -run '^$' -bench 'ExportCSV' -benchtime 3x -benchmem ./api/ | tee "$out/export.txt" >&2
-exp_row=$(awk '$1 ~ /^BenchmarkExportCSV/ { for (i = 1; i < NF; i++) if ($(i+1) == "ns/row") printf "%.0f", $i }' "$out/export.txt")
-
-# metric FILE BENCH UNIT prints the value reported with UNIT on the line of
-# benchmark BENCH (its name without the -GOMAXPROCS suffix).
-metric() {
-	awk -v name="$2" -v unit="$3" '
-		{ n = $1; sub(/-[0-9]+$/, "", n) }
-		n == name { for (i = 1; i < NF; i++) if ($(i+1) == unit) printf "%g", $i }
-	' "$1"
-}
+exp_row=$(metric "$out/export.txt" BenchmarkExportCSV ns/row %.0f)
 
 echo "--- feedback ingestion: 64 concurrent clients, durable commits, vs a bare gin handler" >&2
 go test -run '^$' -bench 'Ingest' -benchtime 1x ./api/ | tee "$out/ingest.txt" >&2

@@ -27,17 +27,25 @@ export PILOTBED_SERVER="http://$ADDR"
 pid=$!
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' INT TERM
 
+ready=
 for _ in $(seq 1 100); do
-	if "$BIN" pilots list >/dev/null 2>&1; then break; fi
+	if "$BIN" pilots list >/dev/null 2>&1; then ready=1; break; fi
 	if ! kill -0 "$pid" 2>/dev/null; then echo "pilotbed serve exited; see the log above" >&2; exit 1; fi
 	sleep 0.1
 done
+if [ -z "$ready" ]; then
+	echo "pilotbed serve did not answer within 10s; see the log above" >&2
+	kill -TERM "$pid" 2>/dev/null
+	exit 1
+fi
 
-name="$("$BIN" validate --output json "$EXAMPLE" | sed -n 's/.*"name": *"\([^"]*\)".*/\1/p' | head -1)"
+# The JSON is indented two spaces a level: the first pilot's name is at the
+# third level, the pilot's status at the first.
+name="$("$BIN" validate --output json "$EXAMPLE" | sed -n 's/^      "name": "\([^"]*\)".*/\1/p' | head -1)"
 if ! "$BIN" pilots show "$name" >/dev/null 2>&1; then
 	"$BIN" pilots submit "$EXAMPLE"
 fi
-status="$("$BIN" pilots show --output json "$name" | sed -n 's/^ *"status": *"\([^"]*\)".*/\1/p' | head -1)"
+status="$("$BIN" pilots show --output json "$name" | sed -n 's/^  "status": "\([^"]*\)".*/\1/p')"
 case "$status" in
 draft | scheduled) "$BIN" pilots start "$name" --reason "started by make run" ;;
 esac

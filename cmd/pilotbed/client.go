@@ -39,21 +39,38 @@ type clientFlags struct {
 // register adds --server and --output as persistent flags of cmd, so its
 // subcommands share them.
 func (f *clientFlags) register(c *cli, cmd *cobra.Command) {
+	serverFlag(c, cmd.PersistentFlags(), &f.server)
+	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+}
+
+// serverFlag adds --server to a command's flag set, defaulting to
+// PILOTBED_SERVER.
+func serverFlag(c *cli, fs interface {
+	StringVar(p *string, name, value, usage string)
+}, server *string) {
 	def := strings.TrimSpace(c.getenv("PILOTBED_SERVER"))
 	if def == "" {
 		def = defaultServer
 	}
-	cmd.PersistentFlags().StringVar(&f.server, "server", def, "`URL` of the pilotbed server; PILOTBED_SERVER sets the default (the token comes from PILOTBED_TOKEN)")
-	cmd.PersistentFlags().StringVarP(&f.output, "output", "o", "table", "output format: table or json")
+	fs.StringVar(server, "server", def, "`URL` of the pilotbed server; PILOTBED_SERVER sets the default (the token comes from PILOTBED_TOKEN)")
 }
 
-// client checks the flags and the environment and returns a client for the
-// server they name.
-func (f *clientFlags) client(c *cli) (*apiClient, error) {
-	if err := checkOutput(f.output, "table", "json"); err != nil {
+// client checks --output against formats (table and json by default) and
+// returns a client for the server the flags and the environment name.
+func (f *clientFlags) client(c *cli, formats ...string) (*apiClient, error) {
+	if len(formats) == 0 {
+		formats = []string{"table", "json"}
+	}
+	if err := checkOutput(f.output, formats...); err != nil {
 		return nil, err
 	}
-	base, err := serverURL(f.server)
+	return newAPIClient(c, f.server)
+}
+
+// newAPIClient returns a client for server, with the token from
+// PILOTBED_TOKEN.
+func newAPIClient(c *cli, server string) (*apiClient, error) {
+	base, err := serverURL(server)
 	if err != nil {
 		return nil, err
 	}
@@ -123,21 +140,15 @@ func pilotPath(idOrName string, rest ...string) string {
 // do sends one request and returns the body of a successful answer. Error
 // answers become *apiError or *diagnosticsError.
 func (a *apiClient) do(ctx context.Context, method, path string, query url.Values, body []byte, contentType string) ([]byte, error) {
-	target := a.base + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
 	var r io.Reader
 	if body != nil {
 		r = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, r)
+	req, err := a.newRequest(ctx, method, path, query, r)
 	if err != nil {
-		return nil, fmt.Errorf("build request to %s: %w", a.base, err)
+		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
 	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "pilotbed/"+version)
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
@@ -154,6 +165,21 @@ func (a *apiClient) do(ctx context.Context, method, path string, query url.Value
 		return data, nil
 	}
 	return nil, answerError(resp.StatusCode, data)
+}
+
+// newRequest builds an authenticated request for path below the server.
+func (a *apiClient) newRequest(ctx context.Context, method, path string, query url.Values, body io.Reader) (*http.Request, error) {
+	target := a.base + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	if err != nil {
+		return nil, fmt.Errorf("build request to %s: %w", a.base, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	req.Header.Set("User-Agent", "pilotbed/"+version)
+	return req, nil
 }
 
 // transportError explains a request that got no answer.
@@ -199,13 +225,7 @@ func answerError(status int, data []byte) error {
 // for --output json.
 func (a *apiClient) getJSON(ctx context.Context, path string, query url.Values, out any) ([]byte, error) {
 	data, err := a.do(ctx, http.MethodGet, path, query, nil, "")
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return nil, fmt.Errorf("decode the answer of %s%s: %w", a.base, path, err)
-	}
-	return data, nil
+	return a.decode(path, data, err, out)
 }
 
 // postJSON sends in as JSON (nil: no body) and decodes the answer into out.
@@ -218,6 +238,12 @@ func (a *apiClient) postJSON(ctx context.Context, path string, in, out any) ([]b
 		}
 	}
 	data, err := a.do(ctx, http.MethodPost, path, nil, body, "application/json")
+	return a.decode(path, data, err, out)
+}
+
+// decode decodes the answer data of path into out unless the request
+// failed with err.
+func (a *apiClient) decode(path string, data []byte, err error, out any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -225,14 +251,6 @@ func (a *apiClient) postJSON(ctx context.Context, path string, in, out any) ([]b
 		return nil, fmt.Errorf("decode the answer of %s%s: %w", a.base, path, err)
 	}
 	return data, nil
-}
-
-// decodeAnswer decodes a successful answer.
-func decodeAnswer(data []byte, out any) error {
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("decode the server's answer: %w", err)
-	}
-	return nil
 }
 
 // writeRawJSON prints an answer as indented JSON with a final newline.

@@ -14,18 +14,6 @@ func init() {
 	extraCommands = append(extraCommands, newInviteCmd, newParticipantsCmd, newSurveysCmd, newResponsesCmd)
 }
 
-// clientWith is f.client for a command whose --output knows more formats
-// than table and json: it checks them itself and hands the client a
-// format it accepts.
-func clientWith(c *cli, f *clientFlags, formats ...string) (*apiClient, error) {
-	if err := checkOutput(f.output, formats...); err != nil {
-		return nil, err
-	}
-	g := *f
-	g.output = "table"
-	return g.client(c)
-}
-
 func newInviteCmd(c *cli) *cobra.Command {
 	var (
 		f      clientFlags
@@ -49,7 +37,7 @@ invitations are made per call. Needs an admin token.`,
   pilotbed invite nattillsyn --cohort oster --count 1 --output json`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := clientWith(c, &f, "table", "csv", "json")
+			client, err := f.client(c, "table", "csv", "json")
 			if err != nil {
 				return err
 			}

@@ -116,7 +116,7 @@ read the file from standard input.`,
 				return writeRawJSON(c.stdout, data)
 			}
 			var res api.SubmitResult
-			if err := decodeAnswer(data, &res); err != nil {
+			if _, err := client.decode("/api/v1/pilots", data, nil, &res); err != nil {
 				return err
 			}
 			tw := newTable(c.stdout)
@@ -338,15 +338,21 @@ audit trail together with your token's name. Needs an admin token.`,
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeRawJSON(c.stdout, data)
-			}
-			fmt.Fprintf(c.stdout, "pilot %s (%s) is %s\n", tableCell(p.Name), tableCell(p.ID), tableCell(string(p.Status)))
-			return nil
+			return f.writeMoved(c, data, p, "")
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why, for the audit trail")
 	return cmd
+}
+
+// writeMoved prints the answer to a lifecycle change: the raw answer with
+// --output json, otherwise the pilot's new status and then more.
+func (f *clientFlags) writeMoved(c *cli, data []byte, p api.PilotView, more string) error {
+	if f.output == "json" {
+		return writeRawJSON(c.stdout, data)
+	}
+	_, err := fmt.Fprintf(c.stdout, "pilot %s (%s) is %s%s\n", tableCell(p.Name), tableCell(p.ID), tableCell(string(p.Status)), more)
+	return err
 }
 
 // newTable returns a tabwriter for aligned columns of plain text.

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -65,14 +65,24 @@ appears only once the whole dossier has arrived.`,
 	})
 }
 
-// documentCmd describes a command that downloads one document of a pilot.
+// documentCmd describes a command that downloads one document of a pilot
+// (report, dossier, responses): streamed to stdout or, with --output-file,
+// to a file that appears only once complete.
 type documentCmd struct {
 	use, short, long, example string
 	resource                  string   // the API path below the pilot
 	formats                   []string // the first is the default
+	formatList                string   // formats as help and errors name them; default: comma-separated
+	noun                      string   // what the flags call the download; default: document
 }
 
 func newDocumentCmd(c *cli, d documentCmd) *cobra.Command {
+	if d.formatList == "" {
+		d.formatList = strings.Join(d.formats, ", ")
+	}
+	if d.noun == "" {
+		d.noun = "document"
+	}
 	var server, format, file string
 	cmd := &cobra.Command{
 		Use:     d.use,
@@ -81,10 +91,10 @@ func newDocumentCmd(c *cli, d documentCmd) *cobra.Command {
 		Example: d.example,
 		Args:    exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !contains(d.formats, format) {
-				return usageErrorf("--format must be %s, not %q", strings.Join(d.formats, ", "), format)
+			if !slices.Contains(d.formats, format) {
+				return usageErrorf("--format must be %s, not %q", d.formatList, format)
 			}
-			client, err := (&clientFlags{server: server, output: "table"}).client(c)
+			client, err := newAPIClient(c, server)
 			if err != nil {
 				return err
 			}
@@ -94,31 +104,19 @@ func newDocumentCmd(c *cli, d documentCmd) *cobra.Command {
 				_, err := client.stream(cmd.Context(), path, q, c.stdout)
 				return err
 			}
-			return writeFileAtomic(file, func(w io.Writer) error {
+			return writeFileAtomic(file, 0o600, func(w io.Writer) error {
 				_, err := client.stream(cmd.Context(), path, q, w)
 				return err
 			})
 		},
 	}
-	def := strings.TrimSpace(c.getenv("PILOTBED_SERVER"))
-	if def == "" {
-		def = defaultServer
-	}
-	// As with responses, --output-file rather than --output: in the other
-	// client commands --output names a format.
-	cmd.Flags().StringVar(&server, "server", def, "`URL` of the pilotbed server; PILOTBED_SERVER sets the default (the token comes from PILOTBED_TOKEN)")
-	cmd.Flags().StringVar(&format, "format", d.formats[0], "document format: "+strings.Join(d.formats, ", "))
-	cmd.Flags().StringVarP(&file, "output-file", "o", "", "write the document to `FILE` instead of standard output")
+	// --output names a format in the other client commands; here the
+	// format is --format and the file is --output-file, so a habitual
+	// '--output json' fails loudly instead of writing a file named json.
+	serverFlag(c, cmd.Flags(), &server)
+	cmd.Flags().StringVar(&format, "format", d.formats[0], d.noun+" format: "+d.formatList)
+	cmd.Flags().StringVarP(&file, "output-file", "o", "", "write the "+d.noun+" to `FILE` instead of standard output")
 	return cmd
-}
-
-func contains(list []string, s string) bool {
-	for _, l := range list {
-		if l == s {
-			return true
-		}
-	}
-	return false
 }
 
 func newPilotsPromoteCmd(c *cli, f *clientFlags) *cobra.Command {
@@ -155,12 +153,7 @@ justification. Needs an admin token.`,
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeRawJSON(c.stdout, data)
-			}
-			fmt.Fprintf(c.stdout, "pilot %s (%s) is %s with candidate %s\n", tableCell(p.Name), tableCell(p.ID),
-				tableCell(string(p.Status)), tableCell(req.Candidate))
-			return nil
+			return f.writeMoved(c, data, p, " with candidate "+tableCell(req.Candidate))
 		},
 	}
 	cmd.Flags().StringVar(&req.Candidate, "candidate", "", "the `candidate` to promote")
@@ -192,11 +185,7 @@ The pilot's final report stays readable. Needs an admin token.`,
 			if err != nil {
 				return err
 			}
-			if f.output == "json" {
-				return writeRawJSON(c.stdout, data)
-			}
-			fmt.Fprintf(c.stdout, "pilot %s (%s) is %s\n", tableCell(p.Name), tableCell(p.ID), tableCell(string(p.Status)))
-			return nil
+			return f.writeMoved(c, data, p, "")
 		},
 	}
 	cmd.Flags().StringVar(&reason, "reason", "", "why the pilot is stopped, for the audit trail")

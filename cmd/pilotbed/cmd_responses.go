@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -17,11 +16,10 @@ import (
 const maxErrorAnswer = 64 << 10
 
 func newResponsesCmd(c *cli) *cobra.Command {
-	var server, format, file string
-	cmd := &cobra.Command{
-		Use:   "responses PILOT",
-		Short: "Export a pilot's survey responses as CSV or JSON",
-		Long: `responses downloads every response of a pilot, streamed row by row, so
+	return newDocumentCmd(c, documentCmd{
+		use:   "responses PILOT",
+		short: "Export a pilot's survey responses as CSV or JSON",
+		long: `responses downloads every response of a pilot, streamed row by row, so
 exports of any size use little memory. PILOT is the pilot's id or name.
 
 --format csv (the default) writes one row per response with a column per
@@ -33,43 +31,14 @@ come last, without response id or participant.
 Without --output-file the export goes to standard output. With it, the file
 appears only once the whole export has arrived (it is written beside it and
 renamed), and it is readable by you alone: responses are personal data.`,
-		Example: `  pilotbed responses nattillsyn > nattillsyn-responses.csv
+		example: `  pilotbed responses nattillsyn > nattillsyn-responses.csv
   pilotbed responses nattillsyn -o nattillsyn-responses.csv
   pilotbed responses nattillsyn --format ndjson | jq .answers`,
-		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			switch format {
-			case "csv", "json", "ndjson":
-			default:
-				return usageErrorf("--format must be csv, json or ndjson, not %q", format)
-			}
-			client, err := (&clientFlags{server: server, output: "table"}).client(c)
-			if err != nil {
-				return err
-			}
-			q := url.Values{"format": {format}}
-			path := pilotPath(args[0], "responses")
-			if file == "" {
-				_, err := client.stream(cmd.Context(), path, q, c.stdout)
-				return err
-			}
-			return writeFileAtomic(file, func(w io.Writer) error {
-				_, err := client.stream(cmd.Context(), path, q, w)
-				return err
-			})
-		},
-	}
-	// --output means a format in the other client commands; here the
-	// format is --format and the file is --output-file, so a habitual
-	// '--output json' fails loudly instead of writing a file named json.
-	def := strings.TrimSpace(c.getenv("PILOTBED_SERVER"))
-	if def == "" {
-		def = defaultServer
-	}
-	cmd.Flags().StringVar(&server, "server", def, "`URL` of the pilotbed server; PILOTBED_SERVER sets the default (the token comes from PILOTBED_TOKEN)")
-	cmd.Flags().StringVar(&format, "format", "csv", "export format: csv, json or ndjson")
-	cmd.Flags().StringVarP(&file, "output-file", "o", "", "write the export to `FILE` instead of standard output")
-	return cmd
+		resource:   "responses",
+		formats:    []string{"csv", "json", "ndjson"},
+		formatList: "csv, json or ndjson",
+		noun:       "export",
+	})
 }
 
 // stream GETs path and copies a successful answer's body to w as it
@@ -77,16 +46,10 @@ renamed), and it is readable by you alone: responses are personal data.`,
 // whole transfer: only ctx ends it. A transfer the server breaks off (an
 // export failing half-way) is an error, never a short success.
 func (a *apiClient) stream(ctx context.Context, path string, query url.Values, w io.Writer) (int64, error) {
-	target := a.base + path
-	if len(query) > 0 {
-		target += "?" + query.Encode()
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	req, err := a.newRequest(ctx, http.MethodGet, path, query, nil)
 	if err != nil {
-		return 0, fmt.Errorf("build request to %s: %w", a.base, err)
+		return 0, err
 	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	req.Header.Set("User-Agent", "pilotbed/"+version)
 	hc := &http.Client{Transport: a.http.Transport, CheckRedirect: a.http.CheckRedirect}
 	resp, err := hc.Do(req)
 	if err != nil {
@@ -109,8 +72,8 @@ func (a *apiClient) stream(ctx context.Context, path string, query url.Values, w
 
 // writeFileAtomic writes a file through fill so that it appears complete or
 // not at all: into a temporary file beside it, synced, then renamed over
-// the target. The file is readable by its owner only.
-func writeFileAtomic(name string, fill func(io.Writer) error) (err error) {
+// the target with mode perm.
+func writeFileAtomic(name string, perm os.FileMode, fill func(io.Writer) error) (err error) {
 	dir := filepath.Dir(name)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
@@ -122,7 +85,7 @@ func writeFileAtomic(name string, fill func(io.Writer) error) (err error) {
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		return fmt.Errorf("create %s: %w", name, err)
 	}
 	if err := fill(tmp); err != nil {

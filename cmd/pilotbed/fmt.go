@@ -56,10 +56,11 @@ takes the same command line as validate; formatting does not use them.`,
 					if errors.As(err, &diags) {
 						// Parse once more only to show the snippets.
 						p := hclparse.NewParser()
-						f, _ := p.ParseHCL(src, name)
+						parse := p.ParseHCL
 						if strings.HasSuffix(name, ".json") {
-							f, _ = p.ParseJSON(src, name)
+							parse = p.ParseJSON
 						}
+						f, _ := parse(src, name)
 						_ = pilotfile.WriteDiagnostics(c.stderr, map[string]*hcl.File{name: f}, diags, 0, false)
 					} else {
 						fmt.Fprintf(c.stderr, "pilotbed: %v\n", err)
@@ -71,24 +72,19 @@ takes the same command line as validate; formatting does not use them.`,
 					continue
 				}
 				changed++
-				if diff {
+				switch {
+				case diff:
 					writeUnifiedDiff(c.stdout, name, string(src), string(out))
-				}
-				if check {
-					if !diff {
-						fmt.Fprintln(c.stdout, name)
+				case check:
+					fmt.Fprintln(c.stdout, name)
+				default:
+					if err := writeFileKeepMode(name, out); err != nil {
+						fmt.Fprintf(c.stderr, "pilotbed: %v\n", err)
+						failed = true
+						continue
 					}
-					continue
+					fmt.Fprintln(c.stdout, name)
 				}
-				if diff {
-					continue
-				}
-				if err := writeFileKeepMode(name, out); err != nil {
-					fmt.Fprintf(c.stderr, "pilotbed: %v\n", err)
-					failed = true
-					continue
-				}
-				fmt.Fprintln(c.stdout, name)
 			}
 			if failed || (check && changed > 0) {
 				return silentExit(exitFailure)
@@ -131,32 +127,18 @@ func fmtFiles(args []string) ([]string, error) {
 	return files, nil
 }
 
-// writeFileKeepMode replaces a file's content through a temporary file in
-// the same directory, so a crash never leaves half a file, and keeps its mode.
+// writeFileKeepMode replaces a file's content atomically and keeps its mode.
 func writeFileKeepMode(name string, data []byte) error {
 	info, err := os.Stat(name)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", name, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Chmod(tmp.Name(), info.Mode().Perm()); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := os.Rename(tmp.Name(), name); err != nil {
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	return nil
+	return writeFileAtomic(name, info.Mode().Perm(), func(w io.Writer) error {
+		if _, err := w.Write(data); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+		return nil
+	})
 }
 
 // diffContext is the number of unchanged lines shown around a change.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -93,7 +92,7 @@ func writePlan(w io.Writer, p testbeds.Plan) {
 	}
 	for _, s := range p.Services {
 		fmt.Fprintf(w, "  service %s\n", s.Name)
-		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		tw := newTable(w)
 		fmt.Fprintf(tw, "    image\t%s\n", s.Image)
 		if s.Port > 0 {
 			fmt.Fprintf(tw, "    port\t%d (inside the testbed; not published on the host)\n", s.Port)

@@ -57,7 +57,7 @@ func minArgs(n int) cobra.PositionalArgs {
 	}
 }
 
-// outputFlag validates --output values.
+// checkOutput refuses an --output value not in allowed.
 func checkOutput(v string, allowed ...string) error {
 	for _, a := range allowed {
 		if v == a {

@@ -166,14 +166,16 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	// The Docker client reads the process environment by itself; the
 	// environment run() was given wins, so DOCKER_HOST means the same to
 	// serve as to every other setting (and tests can point it elsewhere).
+	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if host := c.getenv("DOCKER_HOST"); host != "" {
-		dc, err := client.NewClientWithOpts(client.FromEnv, client.WithHost(host), client.WithAPIVersionNegotiation())
-		if err != nil {
-			return fmt.Errorf("create Docker client for DOCKER_HOST=%s: %w", host, err)
-		}
-		defer dc.Close()
-		dopts.Client = dc
+		copts = append(copts, client.WithHost(host))
 	}
+	dc, err := client.NewClientWithOpts(copts...)
+	if err != nil {
+		return fmt.Errorf("create Docker client: %w", err)
+	}
+	defer dc.Close()
+	dopts.Client = dc
 	rt, err := docker.New(dopts)
 	if err != nil {
 		return fmt.Errorf("set up the Docker runtime: %w", err)
@@ -250,8 +252,6 @@ func serve(ctx context.Context, c *cli, cfg serveConfig) error {
 	return nil
 }
 
-// checkSupervision refuses restart settings the runtime cannot work with,
-// before anything is created.
 // checkProxies refuses a --trusted-proxy that is neither an address nor a
 // CIDR range, before anything is created.
 func (cfg serveConfig) checkProxies() error {
@@ -268,6 +268,8 @@ func (cfg serveConfig) checkProxies() error {
 	return nil
 }
 
+// checkSupervision refuses restart settings the runtime cannot work with,
+// before anything is created.
 func (cfg serveConfig) checkSupervision() error {
 	if cfg.restartBudget < 1 {
 		return usageErrorf("--restart-budget must be at least 1, not %d", cfg.restartBudget)

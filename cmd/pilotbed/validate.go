@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -122,7 +123,7 @@ func writeValidateJSON(c *cli, res *pilotfile.Result, diags hcl.Diagnostics) err
 		}
 		rep.Pilots = append(rep.Pilots, pilotSummary{
 			Name: s.Name, Title: s.Title,
-			Start: s.Start.Format("2006-01-02T15:04:05Z07:00"), End: s.End.Format("2006-01-02T15:04:05Z07:00"),
+			Start: s.Start.Format(time.RFC3339), End: s.End.Format(time.RFC3339),
 			Candidates: len(s.Candidates), Cohorts: len(s.Cohorts), Surveys: len(s.Surveys),
 			Questions: questions, Benefits: len(s.Benefits), Criteria: len(s.Criteria),
 		})
