@@ -3,9 +3,7 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -137,7 +135,8 @@ func (o *Orchestrator) finishClose(ctx context.Context, p pilots.Pilot) error {
 	}
 
 	if _, ok := done[StepReportWritten]; !ok {
-		reason, err := o.writeFinalReport(ctx, p)
+		m := done[StepMeasured]
+		reason, err := o.writeFinalReport(ctx, p, closeMark{at: m.Time, eventID: m.ID})
 		if err != nil {
 			return err
 		}
@@ -217,18 +216,27 @@ func (o *Orchestrator) summarise(ctx context.Context, p pilots.Pilot, until time
 		Candidates: []CandidateSummary{},
 	}
 	for _, c := range p.Spec.Candidates {
-		cevs := candidateEvents(evs, c.Name)
-		cs := CandidateSummary{Candidate: c.Name, Entry: c.Entry, Incidents: []Incident{}}
-		for _, s := range c.Services {
-			up, incidents, ok := Uptime(cevs, s.Name, until)
-			if ok && s.Name == c.Entry {
-				cs.Uptime = &up
-			}
-			cs.Incidents = append(cs.Incidents, incidents...)
-		}
+		up, incidents := measure(candidateEvents(evs, c.Name), c, until)
+		cs := CandidateSummary{Candidate: c.Name, Entry: c.Entry, Uptime: up, Incidents: []Incident{}}
+		cs.Incidents = append(cs.Incidents, incidents...)
 		sum.Candidates = append(sum.Candidates, cs)
 	}
 	return sum, nil
+}
+
+// measure computes from one candidate's events (see candidateEvents) the
+// uptime of its entry service up to until, nil before the first probe
+// result, and the incidents of all its services. The close summary and the
+// report both measure this way.
+func measure(cevs []pilots.Event, c pilots.Candidate, until time.Time) (uptime *float64, incidents []Incident) {
+	for _, s := range c.Services {
+		up, incs, ok := Uptime(cevs, s.Name, until)
+		if ok && s.Name == c.Entry {
+			uptime = &up
+		}
+		incidents = append(incidents, incs...)
+	}
+	return uptime, incidents
 }
 
 // candidateEvents keeps the events of one candidate and those that concern
@@ -305,31 +313,11 @@ func formatKeep(d time.Duration) string {
 	return d.String()
 }
 
-// writeJSON writes v to path atomically: a crash leaves the old file or the
-// new one, never half of it.
+// writeJSON writes v to path as indented JSON, atomically.
 func writeJSON(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return fmt.Errorf("create directory for %s: %w", path, err)
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".close-*.json")
-	if err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(append(b, '\n'))
-	serr := f.Sync()
-	cerr := f.Close()
-	if err := errors.Join(werr, serr, cerr); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("rename to %s: %w", path, err)
-	}
-	return nil
+	return writeFileAtomic(path, append(b, '\n'))
 }

@@ -35,10 +35,13 @@ const overridePrefix = "override: "
 // an unknown pilot or candidate, ECONFLICT for a pilot that is not closed
 // or a verdict other than scale_up without override.
 func (o *Orchestrator) Promote(ctx context.Context, actor, idOrName, candidate, justification string, override bool) (pilots.Pilot, error) {
-	p, err := o.store.Pilot(ctx, idOrName)
+	// Promote and reject of one pilot are serialised, so the decision
+	// event, the transition and the dossier always belong together.
+	p, unlock, err := o.lockPilot(ctx, idOrName)
 	if err != nil {
 		return pilots.Pilot{}, err
 	}
+	defer unlock()
 	justification = strings.TrimSpace(justification)
 	if err := checkDecisionText("justification", justification); err != nil {
 		return pilots.Pilot{}, err
@@ -50,15 +53,6 @@ func (o *Orchestrator) Promote(ctx context.Context, actor, idOrName, candidate, 
 		}
 		return pilots.Pilot{}, pilots.Errorf(pilots.ENOTFOUND, "pilot %q has no candidate %q; its candidates are %s",
 			p.Name, candidate, strings.Join(names, ", "))
-	}
-
-	// Promote and reject of one pilot are serialised, so the decision
-	// event, the transition and the dossier always belong together.
-	mu := o.lock(p.ID)
-	mu.Lock()
-	defer mu.Unlock()
-	if p, err = o.store.Pilot(ctx, p.ID); err != nil {
-		return pilots.Pilot{}, err
 	}
 	if p.Status != pilots.StatusClosed {
 		return pilots.Pilot{}, refusal(p, pilots.StatusPromoted)
@@ -119,18 +113,13 @@ func (o *Orchestrator) Promote(ctx context.Context, actor, idOrName, candidate, 
 // for a missing or overlong reason, ENOTFOUND for an unknown pilot,
 // ECONFLICT for a pilot that is not closed.
 func (o *Orchestrator) Reject(ctx context.Context, actor, idOrName, reason string) (pilots.Pilot, error) {
-	p, err := o.store.Pilot(ctx, idOrName)
+	p, unlock, err := o.lockPilot(ctx, idOrName)
 	if err != nil {
 		return pilots.Pilot{}, err
 	}
+	defer unlock()
 	reason = strings.TrimSpace(reason)
 	if err := checkDecisionText("reason", reason); err != nil {
-		return pilots.Pilot{}, err
-	}
-	mu := o.lock(p.ID)
-	mu.Lock()
-	defer mu.Unlock()
-	if p, err = o.store.Pilot(ctx, p.ID); err != nil {
 		return pilots.Pilot{}, err
 	}
 	if p.Status != pilots.StatusClosed {
@@ -143,6 +132,24 @@ func (o *Orchestrator) Reject(ctx context.Context, actor, idOrName, reason strin
 		return pilots.Pilot{}, fmt.Errorf("record the rejection of %q: %w", p.Name, err)
 	}
 	return o.transition(ctx, p, pilots.StatusStopped, actor, reason)
+}
+
+// lockPilot takes the lock of the pilot with the given id or name and
+// reads the pilot again under it, so what the caller checks cannot change
+// before it acts. The caller must call unlock. Returns ENOTFOUND for an
+// unknown pilot.
+func (o *Orchestrator) lockPilot(ctx context.Context, idOrName string) (p pilots.Pilot, unlock func(), err error) {
+	// The lock is by id; a name is resolved first.
+	if p, err = o.store.Pilot(ctx, idOrName); err != nil {
+		return pilots.Pilot{}, nil, err
+	}
+	mu := o.lock(p.ID)
+	mu.Lock()
+	if p, err = o.store.Pilot(ctx, p.ID); err != nil {
+		mu.Unlock()
+		return pilots.Pilot{}, nil, err
+	}
+	return p, mu.Unlock, nil
 }
 
 // Dossier returns the procurement dossier of a promoted pilot: the one

@@ -140,10 +140,7 @@ func TestPromoteWinner(t *testing.T) {
 
 	// Without report store and data directory the dossier is built again
 	// from the decision event and the final report.
-	bare, err := New(Config{Store: e.store, Feedback: e.store, Runtime: e.rt, Instance: "test", Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare := e.orchestratorWith(t, Config{Feedback: e.store})
 	rd, err := bare.Dossier(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,21 @@ func (o *Orchestrator) feedbackStore() (pilots.FeedbackStore, error) {
 	return o.feedback, nil
 }
 
+// feedbackPilot returns the feedback store and the pilot with the given id
+// or name. Returns EUNAVAILABLE when no feedback store was configured,
+// ENOTFOUND for an unknown pilot.
+func (o *Orchestrator) feedbackPilot(ctx context.Context, idOrName string) (pilots.FeedbackStore, pilots.Pilot, error) {
+	fb, err := o.feedbackStore()
+	if err != nil {
+		return nil, pilots.Pilot{}, err
+	}
+	p, err := o.store.Pilot(ctx, idOrName)
+	if err != nil {
+		return nil, pilots.Pilot{}, err
+	}
+	return fb, p, nil
+}
+
 // Invite creates count invitations for a cohort and returns their secrets;
 // only the hashes are stored, so this is the one time they can be shown.
 // Returns ENOTFOUND for an unknown pilot or cohort, EINVALID for a count
@@ -54,7 +69,7 @@ func (o *Orchestrator) Invite(ctx context.Context, actor, idOrName, cohort strin
 	if finished(p.Status) {
 		return nil, pilots.Errorf(pilots.ECONFLICT, "pilot %q is %s; participants can only be invited before it closes", p.Name, p.Status)
 	}
-	if !hasCohort(p.Spec, cohort) {
+	if _, ok := p.Spec.Cohort(cohort); !ok {
 		return nil, pilots.Errorf(pilots.ENOTFOUND, "pilot %q has no cohort %q%s", p.Name, cohort, cohortHint(p.Spec))
 	}
 
@@ -119,15 +134,6 @@ func idRange(ps []pilots.Participant) string {
 	return ps[0].ID + ".." + ps[len(ps)-1].ID
 }
 
-func hasCohort(spec pilots.Spec, name string) bool {
-	for _, c := range spec.Cohorts {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // cohortHint lists the declared cohorts for an error message.
 func cohortHint(spec pilots.Spec) string {
 	if len(spec.Cohorts) == 0 {
@@ -143,11 +149,7 @@ func cohortHint(spec pilots.Spec) string {
 // Participants lists a pilot's participants, revoked ones included, in id
 // order. Returns ENOTFOUND for an unknown pilot.
 func (o *Orchestrator) Participants(ctx context.Context, idOrName string) ([]pilots.Participant, error) {
-	fb, err := o.feedbackStore()
-	if err != nil {
-		return nil, err
-	}
-	p, err := o.store.Pilot(ctx, idOrName)
+	fb, p, err := o.feedbackPilot(ctx, idOrName)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +164,7 @@ func (o *Orchestrator) Participants(ctx context.Context, idOrName string) ([]pil
 // Revoking again changes nothing and records nothing. Returns ENOTFOUND for
 // an unknown pilot or participant.
 func (o *Orchestrator) RevokeParticipant(ctx context.Context, actor, idOrName, participant string) error {
-	fb, err := o.feedbackStore()
-	if err != nil {
-		return err
-	}
-	p, err := o.store.Pilot(ctx, idOrName)
+	fb, p, err := o.feedbackPilot(ctx, idOrName)
 	if err != nil {
 		return err
 	}
@@ -227,13 +225,8 @@ func (o *Orchestrator) SetSurveyState(ctx context.Context, actor, idOrName, surv
 	if err != nil {
 		return err
 	}
-	var s *pilots.Survey
-	for i := range p.Spec.Surveys {
-		if p.Spec.Surveys[i].Name == survey {
-			s = &p.Spec.Surveys[i]
-		}
-	}
-	if s == nil {
+	s, ok := p.Spec.Survey(survey)
+	if !ok {
 		return pilots.Errorf(pilots.ENOTFOUND, "pilot %q has no survey %q%s", p.Name, survey, surveyHint(p.Spec))
 	}
 	if finished(p.Status) {
@@ -291,11 +284,7 @@ func surveyHint(spec pilots.Spec) string {
 // who gave the anonymous one. Returns ENOTFOUND for an unknown pilot; an
 // error from start or fn stops the export and is returned as is.
 func (o *Orchestrator) ExportResponses(ctx context.Context, idOrName string, start func(pilots.Pilot) error, fn func(pilots.Response) error) error {
-	fb, err := o.feedbackStore()
-	if err != nil {
-		return err
-	}
-	p, err := o.store.Pilot(ctx, idOrName)
+	fb, p, err := o.feedbackPilot(ctx, idOrName)
 	if err != nil {
 		return err
 	}

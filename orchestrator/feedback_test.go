@@ -67,13 +67,8 @@ pilot "enkat" {
 func newFeedbackEnv(t *testing.T) (*env, pilots.Pilot) {
 	t.Helper()
 	e := newEnv(t)
-	o, err := New(Config{Store: e.store, Feedback: e.store, Runtime: e.rt, Instance: "test", Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Wait)
-	e.o = o
-	p, err := o.Submit(t.Context(), "alice", "enkat.hcl", []byte(feedbackHCL))
+	e.o = e.orchestratorWith(t, Config{Feedback: e.store})
+	p, err := e.o.Submit(t.Context(), "alice", "enkat.hcl", []byte(feedbackHCL))
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}

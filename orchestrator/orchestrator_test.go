@@ -146,11 +146,7 @@ func (e *env) newOrchestrator(t *testing.T, reg prometheus.Registerer) *Orchestr
 	t.Helper()
 	n := 0
 	var mu sync.Mutex
-	o, err := New(Config{
-		Store:      e.store,
-		Runtime:    e.rt,
-		Instance:   "test",
-		Now:        e.clock.Now,
+	return e.orchestratorWith(t, Config{
 		Registerer: reg,
 		DataDir:    e.dataDir,
 		NewID: func() string {
@@ -160,11 +156,56 @@ func (e *env) newOrchestrator(t *testing.T, reg prometheus.Registerer) *Orchestr
 			return fmt.Sprintf("p-test%06d", n)
 		},
 	})
+}
+
+// orchestratorWith returns an orchestrator on the env's store, runtime and
+// clock with the other settings of cfg.
+func (e *env) orchestratorWith(t *testing.T, cfg Config) *Orchestrator {
+	t.Helper()
+	cfg.Store, cfg.Runtime, cfg.Instance, cfg.Now = e.store, e.rt, "test", e.clock.Now
+	o, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(o.Wait)
 	return o
+}
+
+// runInBackground runs o's scheduler until stop is called; stop checks
+// that Run returned nil.
+func runInBackground(t *testing.T, o *Orchestrator) (stop func()) {
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- o.Run(ctx) }()
+	return func() {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run=%v, want nil on shutdown", err)
+		}
+	}
+}
+
+// eventually polls cond for up to five seconds and fails with msg when it
+// does not hold by then.
+func eventually(t *testing.T, cond func() bool, msg func() string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal(msg())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// start starts a pilot by hand and waits for its testbeds to be brought up.
+func (e *env) start(t *testing.T, id string) {
+	t.Helper()
+	if _, err := e.o.Start(t.Context(), "alice", id, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.o.Wait()
 }
 
 // record consumes runtime events into the store until the test ends, as
@@ -571,10 +612,7 @@ func TestProvisionFailureRetried(t *testing.T) {
 	ctx := t.Context()
 	p := e.submit(t)
 	e.rt.failApply(errors.New("image pilotbed-demo:latest not present"))
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 	got, err := e.o.Pilot(ctx, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -628,10 +666,7 @@ func TestRuntimeUnreachable(t *testing.T) {
 	e.record(t)
 	ctx := t.Context()
 	p := e.submit(t)
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 
 	reachability := func() []string {
 		var out []string
@@ -691,13 +726,9 @@ func TestRuntimeUnreachable(t *testing.T) {
 
 func TestStartWhileUnreachable(t *testing.T) {
 	e := newEnv(t)
-	ctx := t.Context()
 	p := e.submit(t)
 	e.rt.Fail(errors.New("connection refused"))
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 	e.tick(t)
 	if got, want := e.status(t, p.ID), pilots.StatusProvisioning; got != want {
 		t.Fatalf("while unreachable: Status=%v, want %v (not failed)", got, want)
@@ -713,10 +744,7 @@ func TestRestartAdoptsWithoutRecreating(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 	p := e.submit(t)
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 	containers := func() map[string]string {
 		tbs, err := e.rt.Testbeds(ctx)
 		if err != nil {
@@ -735,20 +763,9 @@ func TestRestartAdoptsWithoutRecreating(t *testing.T) {
 
 	// A new orchestrator on the same store and runtime, as after a restart.
 	o2 := e.newOrchestrator(t, nil)
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- o2.Run(runCtx) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for e.rt.Calls().Sweep == calls.Sweep {
-		if time.Now().After(deadline) {
-			t.Fatal("no reconcile after restart")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("Run=%v, want nil on shutdown", err)
-	}
+	stop := runInBackground(t, o2)
+	eventually(t, func() bool { return e.rt.Calls().Sweep != calls.Sweep }, func() string { return "no reconcile after restart" })
+	stop()
 
 	after := e.rt.Calls()
 	if after.Apply <= calls.Apply {
@@ -781,24 +798,12 @@ func TestRunSchedulesAndRecords(t *testing.T) {
 	e.o.Wait()
 	o := e.newOrchestrator(t, nil)
 	o.interval = 10 * time.Millisecond
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- o.Run(runCtx) }()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Run=%v, want nil", err)
-		}
-	}()
+	defer runInBackground(t, o)()
 
 	e.clock.Set(start)
-	deadline := time.Now().Add(5 * time.Second)
-	for e.status(t, p.ID) != pilots.StatusRunning {
-		if time.Now().After(deadline) {
-			t.Fatalf("Status=%v, want running after the start date", e.status(t, p.ID))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	eventually(t, func() bool { return e.status(t, p.ID) == pilots.StatusRunning }, func() string {
+		return fmt.Sprintf("Status=%v, want running after the start date", e.status(t, p.ID))
+	})
 	if err := e.rt.SetHealth(testbeds.ID{Pilot: p.ID, Candidate: "b"}, "web", testbeds.HealthHealthy); err != nil {
 		t.Fatal(err)
 	}
@@ -817,10 +822,7 @@ func TestCloseByHand(t *testing.T) {
 	e.record(t)
 	ctx := t.Context()
 	p := e.submit(t)
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 	idA := testbeds.ID{Pilot: p.ID, Candidate: "a"}
 	if err := e.rt.SetHealth(idA, "web", testbeds.HealthHealthy); err != nil {
 		t.Fatal(err)
@@ -891,10 +893,7 @@ func TestCloseResumes(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
 	p := e.submit(t)
-	if _, err := e.o.Start(ctx, "alice", p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
-	e.o.Wait()
+	e.start(t, p.ID)
 	// The runtime goes away during close: the store steps are done, removal
 	// waits, and the pilot stays closing.
 	e.rt.Fail(errors.New("connection refused"))

@@ -36,13 +36,8 @@ func (o *Orchestrator) participant(ctx context.Context, secret string) (pilots.F
 		return nil, pilots.Participant{}, pilots.Pilot{}, unknownInvitation()
 	}
 	part, err := fb.ParticipantByTokenHash(ctx, pilots.HashSecret(secret))
-	switch {
-	case pilots.ErrorCode(err) == pilots.ENOTFOUND:
-		return nil, pilots.Participant{}, pilots.Pilot{}, unknownInvitation()
-	case err != nil:
-		return nil, pilots.Participant{}, pilots.Pilot{}, fmt.Errorf("look up invitation: %w", err)
-	case part.RevokedAt != nil:
-		return nil, pilots.Participant{}, pilots.Pilot{}, unknownInvitation()
+	if err := invitationError(part, err); err != nil {
+		return nil, pilots.Participant{}, pilots.Pilot{}, err
 	}
 	p, err := o.store.Pilot(ctx, part.PilotID)
 	if err != nil {
@@ -53,6 +48,21 @@ func (o *Orchestrator) participant(ctx context.Context, secret string) (pilots.F
 		return nil, pilots.Participant{}, pilots.Pilot{}, fmt.Errorf("load pilot of participant %s: %w", part.ID, err)
 	}
 	return fb, part, p, nil
+}
+
+// invitationError is the answer to looking up an invitation that returned
+// part and err: nil when part may go on, the one unknownInvitation answer
+// when it is unknown or revoked.
+func invitationError(part pilots.Participant, err error) error {
+	switch {
+	case pilots.ErrorCode(err) == pilots.ENOTFOUND:
+		return unknownInvitation()
+	case err != nil:
+		return fmt.Errorf("look up invitation: %w", err)
+	case part.RevokedAt != nil:
+		return unknownInvitation()
+	}
+	return nil
 }
 
 // cohortCandidate returns the candidate the participant's cohort tries, or
@@ -79,22 +89,9 @@ func notStarted(s pilots.Status) bool {
 	return false
 }
 
-// surveyStates says for each survey of p whether it is open, upcoming or
-// closed, and whether the participant has answered it.
-func (o *Orchestrator) surveyStates(ctx context.Context, fb pilots.FeedbackStore, p *pilots.Pilot, part pilots.Participant) ([]pilots.SurveyState, error) {
-	overrides, err := fb.SurveyOverrides(ctx, p.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read survey overrides of pilot %q: %w", p.Name, err)
-	}
-	answered, err := fb.Answered(ctx, p.ID, part.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read answers of participant %s: %w", part.ID, err)
-	}
-	return statesAt(p, overrides, answered, o.now()), nil
-}
-
-// statesAt is surveyStates once the overrides and answers are read. Only a
-// running pilot has open surveys: closing freezes them.
+// statesAt says for each survey of p whether it is open, upcoming or
+// closed, and whether the participant has answered it (answered, by
+// survey). Only a running pilot has open surveys: closing freezes them.
 func statesAt(p *pilots.Pilot, overrides []pilots.SurveyOverride, answered map[string]pilots.AnsweredSurvey, now time.Time) []pilots.SurveyState {
 	states := make([]pilots.SurveyState, len(p.Spec.Surveys))
 	for i := range p.Spec.Surveys {
@@ -149,37 +146,33 @@ func (o *Orchestrator) ParticipantView(ctx context.Context, secret string) (pilo
 	}
 	// Every participant request comes here first: when the pilots and the
 	// feedback live in one store that can, read it all in one go.
+	var (
+		part      pilots.Participant
+		p         pilots.Pilot
+		overrides []pilots.SurveyOverride
+		answered  map[string]pilots.AnsweredSurvey
+	)
 	if pr, ok := fb.(pageReader); ok && sameStore(fb, o.store) && strings.TrimSpace(secret) != "" {
-		part, p, overrides, answered, err := pr.ParticipantPage(ctx, pilots.HashSecret(secret))
-		switch {
-		case pilots.ErrorCode(err) == pilots.ENOTFOUND:
-			return pilots.ParticipantView{}, unknownInvitation()
-		case err != nil:
-			return pilots.ParticipantView{}, fmt.Errorf("look up invitation: %w", err)
-		case part.RevokedAt != nil:
-			return pilots.ParticipantView{}, unknownInvitation()
+		part, p, overrides, answered, err = pr.ParticipantPage(ctx, pilots.HashSecret(secret))
+		if err := invitationError(part, err); err != nil {
+			return pilots.ParticipantView{}, err
 		}
-		return pilots.ParticipantView{
-			Pilot:       p,
-			Participant: part,
-			Candidate:   cohortCandidate(&p.Spec, part.Cohort),
-			Surveys:     statesAt(&p, overrides, answered, o.now()),
-		}, nil
-	}
-
-	fb, part, p, err := o.participant(ctx, secret)
-	if err != nil {
-		return pilots.ParticipantView{}, err
-	}
-	states, err := o.surveyStates(ctx, fb, &p, part)
-	if err != nil {
-		return pilots.ParticipantView{}, err
+	} else {
+		if _, part, p, err = o.participant(ctx, secret); err != nil {
+			return pilots.ParticipantView{}, err
+		}
+		if overrides, err = fb.SurveyOverrides(ctx, p.ID); err != nil {
+			return pilots.ParticipantView{}, fmt.Errorf("read survey overrides of pilot %q: %w", p.Name, err)
+		}
+		if answered, err = fb.Answered(ctx, p.ID, part.ID); err != nil {
+			return pilots.ParticipantView{}, fmt.Errorf("read answers of participant %s: %w", part.ID, err)
+		}
 	}
 	return pilots.ParticipantView{
 		Pilot:       p,
 		Participant: part,
 		Candidate:   cohortCandidate(&p.Spec, part.Cohort),
-		Surveys:     states,
+		Surveys:     statesAt(&p, overrides, answered, o.now()),
 	}, nil
 }
 
@@ -232,7 +225,7 @@ func (o *Orchestrator) SubmitViewed(ctx context.Context, v pilots.ParticipantVie
 		// same, but this also holds once the survey has closed.
 		return pilots.Response{PilotID: p.ID, Survey: survey, Cohort: part.Cohort, Receipt: st.Answered.Receipt, SubmittedAt: st.Answered.At}, false, nil
 	case p.Status != pilots.StatusRunning:
-		// Only a running pilot has open surveys (see surveyStates); a view
+		// Only a running pilot has open surveys (see statesAt); a view
 		// built by hand must not get round that.
 		return pilots.Response{}, false, pilots.Errorf(pilots.ECONFLICT, "survey %q is closed: pilot %q is %s", survey, p.Name, p.Status)
 	case !st.Open && st.Upcoming:

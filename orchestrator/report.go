@@ -245,15 +245,10 @@ func (o *Orchestrator) operations(ctx context.Context, p pilots.Pilot, until tim
 	out := make(map[string]report.Operations, len(p.Spec.Candidates))
 	for _, c := range p.Spec.Candidates {
 		cevs := candidateEvents(evs, c.Name)
-		var ops report.Operations
-		for _, s := range c.Services {
-			up, incidents, ok := Uptime(cevs, s.Name, until)
-			if ok && s.Name == c.Entry {
-				ops.Uptime = &up
-			}
-			for _, inc := range incidents {
-				ops.Incidents = append(ops.Incidents, report.Incident{Service: inc.Service, Start: inc.Start, End: inc.End, Reason: inc.Reason})
-			}
+		up, incidents := measure(cevs, c, until)
+		ops := report.Operations{Uptime: up}
+		for _, inc := range incidents {
+			ops.Incidents = append(ops.Incidents, report.Incident{Service: inc.Service, Start: inc.Start, End: inc.End, Reason: inc.Reason})
 		}
 		for _, ev := range cevs {
 			if ev.Service != "" && !ev.Time.After(until) && strings.HasPrefix(ev.Reason, "restarted") {
@@ -319,15 +314,11 @@ func dataAtClose(spec pilots.Spec, c pilots.Candidate) string {
 }
 
 // writeFinalReport builds the final report of a closing pilot, as of the
-// close's last measurements, and keeps it in every format in the report
-// store and the data directory. It returns where it went, for the close
-// step's reason. Writing again replaces the same documents, so a resumed
-// close may repeat it.
-func (o *Orchestrator) writeFinalReport(ctx context.Context, p pilots.Pilot) (string, error) {
-	mark, err := o.closeMarkOf(ctx, p)
-	if err != nil {
-		return "", err
-	}
+// close's last measurements (mark), and keeps it in every format in the
+// report store and the data directory. It returns where it went, for the
+// close step's reason. Writing again replaces the same documents, so a
+// resumed close may repeat it.
+func (o *Orchestrator) writeFinalReport(ctx context.Context, p pilots.Pilot, mark closeMark) (string, error) {
 	r, err := o.buildReport(ctx, p, &mark, mark.at)
 	if err != nil {
 		return "", fmt.Errorf("build final report: %w", err)

@@ -89,15 +89,7 @@ pilot "jamforelse" {
 func newReportEnv(t *testing.T) *env {
 	t.Helper()
 	e := newEnv(t)
-	o, err := New(Config{
-		Store: e.store, Feedback: e.store, Reports: e.store, Runtime: e.rt,
-		Instance: "test", Now: e.clock.Now, DataDir: e.dataDir,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Wait)
-	e.o = o
+	e.o = e.orchestratorWith(t, Config{Feedback: e.store, Reports: e.store, DataDir: e.dataDir})
 	return e
 }
 
@@ -295,10 +287,7 @@ func TestReportPreliminaryThenFinal(t *testing.T) {
 
 	// A server without report store or data directory builds the same
 	// final report again from the store's events and responses.
-	bare, err := New(Config{Store: e.store, Feedback: e.store, Runtime: e.rt, Instance: "test", Now: e.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bare := e.orchestratorWith(t, Config{Feedback: e.store})
 	var rebuilt bytes.Buffer
 	if final, err := bare.RenderReport(ctx, p.ID, FormatJSON, &rebuilt); err != nil || !final {
 		t.Fatalf("rebuilt report: %v, %v", final, err)

@@ -14,6 +14,11 @@ import (
 	"github.com/pilotbed/pilotbed/testbeds"
 )
 
+// testbedStatuses are the statuses in which a pilot may have testbeds.
+var testbedStatuses = []pilots.Status{
+	pilots.StatusProvisioning, pilots.StatusRunning, pilots.StatusFailed, pilots.StatusClosing,
+}
+
 // tickParallelism bounds how many pilots one tick works on at once, so a
 // large installation does not flood the container runtime.
 const tickParallelism = 4
@@ -113,9 +118,7 @@ func (o *Orchestrator) Tick(ctx context.Context) error {
 // sweep removes testbed objects no pilot wants any more. Closing pilots are
 // kept: their close steps remove the testbeds themselves.
 func (o *Orchestrator) sweep(ctx context.Context) error {
-	list, err := o.store.Pilots(ctx, pilots.PilotFilter{Statuses: []pilots.Status{
-		pilots.StatusProvisioning, pilots.StatusRunning, pilots.StatusFailed, pilots.StatusClosing,
-	}})
+	list, err := o.store.Pilots(ctx, pilots.PilotFilter{Statuses: testbedStatuses})
 	if err != nil {
 		return fmt.Errorf("list pilots to keep: %w", err)
 	}
@@ -385,9 +388,7 @@ func (o *Orchestrator) setReachable(ctx context.Context, pingErr error) {
 		ev.Reason = "container runtime reachable again"
 		o.log.Info("container runtime reachable again")
 	}
-	list, err := o.store.Pilots(ctx, pilots.PilotFilter{Statuses: []pilots.Status{
-		pilots.StatusProvisioning, pilots.StatusRunning, pilots.StatusFailed, pilots.StatusClosing,
-	}})
+	list, err := o.store.Pilots(ctx, pilots.PilotFilter{Statuses: testbedStatuses})
 	if err != nil {
 		o.log.Error("list pilots to record runtime reachability", zap.Error(err))
 		return

@@ -2,6 +2,7 @@ package orchestrator
 
 import (
 	"context"
+	"slices"
 
 	"github.com/pilotbed/pilotbed/pilots"
 	"github.com/pilotbed/pilotbed/testbeds"
@@ -37,9 +38,10 @@ func (o *Orchestrator) Testbeds(ctx context.Context, idOrName string) ([]pilots.
 	}
 
 	// Ask the runtime only while the pilot may have containers.
+	hasTestbeds := slices.Contains(testbedStatuses, p.Status)
 	observed := map[testbeds.ID]testbeds.Testbed{}
 	unknown := false
-	if p.Status.Active() || p.Status == pilots.StatusClosing {
+	if hasTestbeds {
 		if o.isUnreachable() {
 			unknown = true
 		} else if tbs, err := o.runtime.Testbeds(ctx); err != nil {
@@ -56,7 +58,7 @@ func (o *Orchestrator) Testbeds(ctx context.Context, idOrName string) ([]pilots.
 
 	// The planned network names, for testbeds the runtime does not show.
 	networks := map[string]string{}
-	if p.Status.Active() || p.Status == pilots.StatusClosing {
+	if hasTestbeds {
 		for _, plan := range PlanTestbeds(p.ID, p.Spec, o.instance) {
 			networks[plan.ID.Candidate] = plan.Network.Name
 		}

@@ -56,6 +56,9 @@ func (o *Orchestrator) transition(ctx context.Context, p pilots.Pilot, to pilots
 
 // refusal is the ECONFLICT of a transition the lifecycle does not allow.
 func refusal(p pilots.Pilot, to pilots.Status) error {
+	if p.Status == to {
+		return pilots.Errorf(pilots.ECONFLICT, "pilot %q is already %s", p.Name, p.Status)
+	}
 	var from []string
 	for _, s := range pilots.Statuses {
 		if pilots.CanTransition(s, to) {
@@ -65,9 +68,6 @@ func refusal(p pilots.Pilot, to pilots.Status) error {
 	verb, ok := verbs[to]
 	if !ok {
 		verb = "moved to " + string(to)
-	}
-	if p.Status == to {
-		return pilots.Errorf(pilots.ECONFLICT, "pilot %q is already %s", p.Name, p.Status)
 	}
 	if len(from) == 0 {
 		return pilots.Errorf(pilots.ECONFLICT, "pilot %q is %s; no pilot can be %s", p.Name, p.Status, verb)

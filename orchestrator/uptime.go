@@ -24,15 +24,6 @@ type Incident struct {
 	Reason  string    `json:"reason,omitempty"`
 }
 
-// Duration is how long the incident lasted, or had lasted at until when it
-// is still open.
-func (i Incident) Duration(until time.Time) time.Duration {
-	if i.End.IsZero() {
-		return until.Sub(i.Start)
-	}
-	return i.End.Sub(i.Start)
-}
-
 // Uptime computes the share of time since the first probe result during
 // which service was healthy, up to until, and the periods in between when
 // it was not. events are the testbed events of one candidate in time order;
