@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"embed"
 	"errors"
@@ -103,27 +102,7 @@ func newAdminUI(s *server) *adminUI {
 			return a
 		},
 	}
-	layout, err := fs.ReadFile(adminFS, "templates/admin/layout.html")
-	if err != nil {
-		panic(err)
-	}
-	base := template.Must(template.New("layout").Funcs(funcs).Parse(string(layout)))
-	names, err := fs.Glob(adminFS, "templates/admin/*.html")
-	if err != nil {
-		panic(err)
-	}
-	pages := map[string]*template.Template{}
-	for _, name := range names {
-		short := strings.TrimSuffix(strings.TrimPrefix(name, "templates/admin/"), ".html")
-		if short == "layout" {
-			continue
-		}
-		src, err := fs.ReadFile(adminFS, name)
-		if err != nil {
-			panic(err)
-		}
-		pages[short] = template.Must(template.Must(base.Clone()).Parse(string(src)))
-	}
+	pages, _ := parsePages(adminFS, "templates/admin", funcs)
 	css, err := fs.ReadFile(adminFS, "templates/admin/admin.css")
 	if err != nil {
 		panic(err)
@@ -195,24 +174,7 @@ func (p adminPage) withErrors(errs []fieldError) adminPage {
 
 // render writes a page with status, or a plain 500 if the template fails.
 func (a *adminUI) render(c *gin.Context, status int, name string, data any) {
-	t, ok := a.pages[name]
-	if !ok {
-		a.s.log.Error("no such admin template", zap.String("template", name))
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		a.s.log.Error("render admin page", zap.String("template", name), zap.String("path", routeOf(c)), zap.Error(err))
-		c.Header("Content-Type", "text/plain; charset=utf-8")
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	adminHeaders(c.Writer.Header())
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	c.Writer.Write(buf.Bytes())
-	c.Abort()
+	renderPage(c, a.s.log, "admin", a.pages, status, name, data, adminHeaders)
 }
 
 // adminHeaders keep admin pages, which show pilot data and sometimes
@@ -253,23 +215,24 @@ func (a *adminUI) fail(c *gin.Context, err error, backHref string) {
 	if backHref == "" {
 		back = ""
 	}
-	switch code {
-	case pilots.ENOTFOUND:
-		a.message(c, http.StatusNotFound, "Not found", msg, backHref, back)
-	case pilots.ECONFLICT:
-		a.message(c, http.StatusConflict, "This cannot be done now", msg, backHref, back)
-	case pilots.EINVALID:
-		a.message(c, http.StatusBadRequest, "The request is not valid", msg, backHref, back)
-	case pilots.EFORBIDDEN:
-		a.message(c, http.StatusForbidden, "Not allowed", msg, backHref, back)
-	case pilots.EUNAVAILABLE:
-		a.message(c, http.StatusServiceUnavailable, "Not available right now", msg, backHref, back)
-	case pilots.ETOOMANYREQUEST:
-		a.message(c, http.StatusTooManyRequests, "Too many requests", msg, backHref, back)
-	default:
+	heading, ok := failHeadings[code]
+	if !ok {
 		a.s.log.Error("admin page failed", zap.String("method", c.Request.Method), zap.String("path", routeOf(c)), zap.Error(err))
 		a.message(c, http.StatusInternalServerError, "Something went wrong", "pilotbed could not do this because of an internal error. It has been logged; try again later.", backHref, back)
+		return
 	}
+	a.message(c, errorStatus(code), heading, msg, backHref, back)
+}
+
+// failHeadings head the page of a failed service call by its code; any
+// other code is a fault of pilotbed.
+var failHeadings = map[string]string{
+	pilots.ENOTFOUND:       "Not found",
+	pilots.ECONFLICT:       "This cannot be done now",
+	pilots.EINVALID:        "The request is not valid",
+	pilots.EFORBIDDEN:      "Not allowed",
+	pilots.EUNAVAILABLE:    "Not available right now",
+	pilots.ETOOMANYREQUEST: "Too many requests",
 }
 
 // parseForm reads a form body of at most adminMaxForm bytes. On failure it

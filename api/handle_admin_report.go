@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -12,22 +14,12 @@ import (
 // it is, under a policy that lets it style itself but run nothing.
 func (a *adminUI) handleReport() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		back := pilotPath(c.Param("id"))
 		rs, ok := a.reportService()
 		if !ok {
-			a.message(c, http.StatusNotImplemented, "Reports are not available", "Scale-up reports are not available in this version of pilotbed.", back, "Back to the pilot")
+			a.message(c, http.StatusNotImplemented, "Reports are not available", "Scale-up reports are not available in this version of pilotbed.", pilotPath(c.Param("id")), "Back to the pilot")
 			return
 		}
-		// Render into a buffer so a failure shows a page, not half a report.
-		var buf bytes.Buffer
-		if err := rs.ReportHTML(c.Request.Context(), c.Param("id"), &buf); err != nil {
-			a.fail(c, err, back)
-			return
-		}
-		h := c.Writer.Header()
-		adminHeaders(h)
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-		c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+		a.serveDocument(c, rs.ReportHTML)
 	}
 }
 
@@ -35,20 +27,28 @@ func (a *adminUI) handleReport() gin.HandlerFunc {
 // the report: self-contained HTML, styled, running nothing.
 func (a *adminUI) handleDossier() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		back := pilotPath(c.Param("id"))
 		rs, ok := a.s.svc.(ReportAPI)
 		if !ok {
-			a.message(c, http.StatusNotImplemented, "Dossiers are not available", "Procurement dossiers are not available in this version of pilotbed.", back, "Back to the pilot")
+			a.message(c, http.StatusNotImplemented, "Dossiers are not available", "Procurement dossiers are not available in this version of pilotbed.", pilotPath(c.Param("id")), "Back to the pilot")
 			return
 		}
-		var buf bytes.Buffer
-		if err := rs.RenderDossier(c.Request.Context(), c.Param("id"), "html", &buf); err != nil {
-			a.fail(c, err, back)
-			return
-		}
-		h := c.Writer.Header()
-		adminHeaders(h)
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
-		c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
+		a.serveDocument(c, func(ctx context.Context, id string, w io.Writer) error {
+			return rs.RenderDossier(ctx, id, "html", w)
+		})
 	}
+}
+
+// serveDocument renders the HTML document of the pilot in the path into a
+// buffer, so a failure shows a page rather than half a document, and
+// serves it under the admin headers with documentCSP.
+func (a *adminUI) serveDocument(c *gin.Context, render func(ctx context.Context, idOrName string, w io.Writer) error) {
+	var buf bytes.Buffer
+	if err := render(c.Request.Context(), c.Param("id"), &buf); err != nil {
+		a.fail(c, err, pilotPath(c.Param("id")))
+		return
+	}
+	h := c.Writer.Header()
+	adminHeaders(h)
+	h.Set("Content-Security-Policy", documentCSP)
+	c.Data(http.StatusOK, "text/html; charset=utf-8", buf.Bytes())
 }

@@ -1,11 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -45,7 +40,7 @@ func (s *server) decisionAPI(c *gin.Context) (DecisionService, bool) {
 func (s *server) handlePromote() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req PromoteRequest
-		if err := decodeStrict(c.Request, &req, `{"candidate": "...", "justification": "...", "override": false}`); err != nil {
+		if err := decodeJSON(c.Request, &req, maxDecisionBody, `{"candidate": "...", "justification": "...", "override": false}`, false); err != nil {
 			s.writeError(c, err)
 			return
 		}
@@ -74,7 +69,7 @@ func (s *server) handlePromote() gin.HandlerFunc {
 func (s *server) handleReject() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var req RejectRequest
-		if err := decodeStrict(c.Request, &req, `{"reason": "..."}`); err != nil {
+		if err := decodeJSON(c.Request, &req, maxDecisionBody, `{"reason": "..."}`, false); err != nil {
 			s.writeError(c, err)
 			return
 		}
@@ -93,32 +88,4 @@ func (s *server) handleReject() gin.HandlerFunc {
 		}
 		c.JSON(http.StatusOK, newPilotView(p))
 	}
-}
-
-// decodeStrict reads one JSON object of at most maxDecisionBody bytes into
-// v, refusing an empty body, unknown fields and trailing data, so a typo
-// such as "overide" is an error rather than a silent false.
-func decodeStrict(r *http.Request, v any, shape string) error {
-	if r.Body == nil {
-		return pilots.Errorf(pilots.EINVALID, "a JSON body is required: %s", shape)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxDecisionBody+1))
-	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
-	}
-	if len(body) > maxDecisionBody {
-		return &http.MaxBytesError{Limit: maxDecisionBody}
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return pilots.Errorf(pilots.EINVALID, "a JSON body is required: %s", shape)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return pilots.Errorf(pilots.EINVALID, "invalid request body: %v; expected %s", err, shape)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return pilots.Errorf(pilots.EINVALID, "invalid request body: unexpected data after the JSON object")
-	}
-	return nil
 }

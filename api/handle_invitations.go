@@ -1,11 +1,6 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -117,23 +112,8 @@ func (s *server) handleInvite() gin.HandlerFunc {
 // fields and trailing data so a typo is not silently dropped.
 func decodeInvite(r *http.Request) (InviteRequest, error) {
 	var req InviteRequest
-	if r.Body == nil {
-		return req, pilots.Errorf(pilots.EINVALID, `missing request body; expected {"cohort": "...", "count": N}`)
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxInviteBody+1))
-	if err != nil {
-		return req, fmt.Errorf("read request body: %w", err)
-	}
-	if len(body) > maxInviteBody {
-		return req, &http.MaxBytesError{Limit: maxInviteBody}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, pilots.Errorf(pilots.EINVALID, `invalid request body: %v; expected {"cohort": "...", "count": N}`, err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return req, pilots.Errorf(pilots.EINVALID, "invalid request body: unexpected data after the JSON object")
+	if err := decodeJSON(r, &req, maxInviteBody, `{"cohort": "...", "count": N}`, false); err != nil {
+		return req, err
 	}
 	if strings.TrimSpace(req.Cohort) == "" {
 		return req, pilots.Errorf(pilots.EINVALID, "cohort is required: name the cohort of the pilot to invite participants to")
@@ -151,10 +131,8 @@ func decodeInvite(r *http.Request) (InviteRequest, error) {
 // header can only mislead the admin who forged it.
 func baseURL(r *http.Request) string {
 	scheme := "http"
-	if r.TLS != nil {
+	if isTLS(r) {
 		scheme = "https"
-	} else if p := strings.ToLower(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto"))); p == "https" || p == "http" {
-		scheme = p
 	}
 	host := r.Host
 	if host == "" {

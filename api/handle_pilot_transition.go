@@ -1,12 +1,7 @@
 package api
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"unicode/utf8"
 
@@ -48,26 +43,8 @@ func (s *server) handlePilotTransition(do transition) gin.HandlerFunc {
 // not silently dropped.
 func decodeTransition(r *http.Request) (TransitionRequest, error) {
 	var req TransitionRequest
-	if r.Body == nil {
-		return req, nil
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxTransitionBody+1))
-	if err != nil {
-		return req, fmt.Errorf("read request body: %w", err)
-	}
-	if len(body) > maxTransitionBody {
-		return req, &http.MaxBytesError{Limit: maxTransitionBody}
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return req, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, pilots.Errorf(pilots.EINVALID, "invalid request body: %v; expected {\"reason\": \"...\"}", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return req, pilots.Errorf(pilots.EINVALID, "invalid request body: unexpected data after the JSON object")
+	if err := decodeJSON(r, &req, maxTransitionBody, `{"reason": "..."}`, true); err != nil {
+		return req, err
 	}
 	if !utf8.ValidString(req.Reason) {
 		return req, pilots.Errorf(pilots.EINVALID, "reason must be valid UTF-8")

@@ -91,6 +91,10 @@ func (s *server) handleDossier() gin.HandlerFunc {
 	}
 }
 
+// documentCSP is the policy of a report or dossier in HTML: it styles
+// itself inline and draws with data: images, and runs and loads nothing.
+const documentCSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+
 // writeDocument answers with a report or dossier. Reports may quote
 // participants' comments, so no cache keeps them; an HTML document may
 // style itself but run nothing and load nothing.
@@ -99,7 +103,7 @@ func writeDocument(c *gin.Context, format string, body []byte) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	if format == "html" {
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", documentCSP)
 	}
 	c.Data(http.StatusOK, docContentTypes[format], body)
 }

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -51,29 +49,9 @@ type participantPages struct {
 // newParticipantPages parses the templates; a template that does not parse
 // is a fault of the build, caught by any test, so it panics.
 func newParticipantPages(s *server) *participantPages {
-	layout, err := fs.ReadFile(participantFS, "templates/participant/layout.html")
-	if err != nil {
-		panic(err)
-	}
-	base := template.Must(template.New("layout").Funcs(template.FuncMap{
+	pages, layout := parsePages(participantFS, "templates/participant", template.FuncMap{
 		"pathEscape": url.PathEscape,
-	}).Parse(string(layout)))
-	entries, err := fs.Glob(participantFS, "templates/participant/*.html")
-	if err != nil {
-		panic(err)
-	}
-	pages := map[string]*template.Template{}
-	for _, name := range entries {
-		short := strings.TrimSuffix(strings.TrimPrefix(name, "templates/participant/"), ".html")
-		if short == "layout" {
-			continue
-		}
-		src, err := fs.ReadFile(participantFS, name)
-		if err != nil {
-			panic(err)
-		}
-		pages[short] = template.Must(template.Must(base.Clone()).Parse(string(src)))
-	}
+	})
 	return &participantPages{
 		s:      s,
 		pages:  pages,
@@ -135,31 +113,15 @@ func newPage(c *gin.Context, lang, heading, pilotTitle, home string) page {
 
 // render writes a page with status, or a plain 500 if the template fails.
 func (pp *participantPages) render(c *gin.Context, status int, name string, data any) {
-	t, ok := pp.pages[name]
-	if !ok {
-		pp.s.log.Error("no such participant template", zap.String("template", name))
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		pp.s.log.Error("render participant page", zap.String("template", name), zap.String("path", routeOf(c)), zap.Error(err))
-		c.Header("Content-Type", "text/plain; charset=utf-8")
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	h := c.Writer.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	// The pages show a participant's own answers and link secret: keep
-	// them out of shared caches and other sites' frames.
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", pp.csp)
-	c.Status(status)
-	c.Writer.Write(buf.Bytes())
-	c.Abort()
+	renderPage(c, pp.s.log, "participant", pp.pages, status, name, data, func(h http.Header) {
+		// The pages show a participant's own answers and link secret: keep
+		// them out of shared caches and other sites' frames.
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Content-Security-Policy", pp.csp)
+	})
 }
 
 // messagePage is a page that only says something: an error, a closed
