@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -78,14 +79,18 @@ type Options struct {
 
 // Runtime runs testbeds on one Docker Engine. Create it with New.
 type Runtime struct {
-	cli      *client.Client
-	ownCli   bool
-	instance string
-	log      *zap.Logger
-	now      func() time.Time
-	opts     Options
-	metrics  *metrics
-	http     *http.Client
+	cli *client.Client
+	// negotiated is set once the client has settled its API version; see
+	// negotiate. negotiateMu lets one caller at a time try.
+	negotiated  atomic.Bool
+	negotiateMu sync.Mutex
+	ownCli      bool
+	instance    string
+	log         *zap.Logger
+	now         func() time.Time
+	opts        Options
+	metrics     *metrics
+	http        *http.Client
 
 	ctx    context.Context // ends at Close; parent of every supervisor
 	cancel context.CancelFunc
@@ -169,6 +174,29 @@ func setDefault[T comparable](v *T, def T) {
 }
 
 // Ping checks that the daemon answers.
+// negotiate settles the client's API version before it is used from more
+// than one goroutine. The client negotiates lazily on a request and then
+// writes its version, which requests running at the same time read without
+// a lock (a data race, seen between the event watcher and Sweep). Every
+// entry point that calls the daemon passes here first: one caller at a time
+// makes a versioned request, and once it succeeded this is an atomic load.
+// A client already negotiated is not written to again.
+func (r *Runtime) negotiate(ctx context.Context) error {
+	if r.negotiated.Load() {
+		return nil
+	}
+	r.negotiateMu.Lock()
+	defer r.negotiateMu.Unlock()
+	if r.negotiated.Load() {
+		return nil
+	}
+	if _, err := r.cli.ServerVersion(ctx); err != nil {
+		return classify(err, "reach Docker daemon at "+r.cli.DaemonHost())
+	}
+	r.negotiated.Store(true)
+	return nil
+}
+
 func (r *Runtime) Ping(ctx context.Context) error {
 	if _, err := r.cli.Ping(ctx); err != nil {
 		return classify(err, "ping Docker daemon at "+r.cli.DaemonHost())
@@ -193,6 +221,9 @@ func (r *Runtime) lock(id testbeds.ID) func() {
 func (r *Runtime) Apply(ctx context.Context, plan testbeds.Plan) (testbeds.Testbed, error) {
 	p, err := normalise(plan, r.instance)
 	if err != nil {
+		return testbeds.Testbed{}, err
+	}
+	if err := r.negotiate(ctx); err != nil {
 		return testbeds.Testbed{}, err
 	}
 	unlock := r.lock(p.ID)
@@ -540,6 +571,9 @@ func (r *Runtime) removeNetwork(ctx context.Context, id, name string) error {
 func (r *Runtime) Destroy(ctx context.Context, id testbeds.ID, opts testbeds.DestroyOptions) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.opts.CleanupTimeout)
 	defer cancel()
+	if err := r.negotiate(ctx); err != nil {
+		return err
+	}
 	unlock := r.lock(id)
 	defer unlock()
 	return r.destroy(ctx, id, opts)
@@ -597,6 +631,9 @@ func (r *Runtime) destroy(ctx context.Context, id testbeds.ID, opts testbeds.Des
 
 // Testbeds lists this instance's testbeds from the containers' labels.
 func (r *Runtime) Testbeds(ctx context.Context) ([]testbeds.Testbed, error) {
+	if err := r.negotiate(ctx); err != nil {
+		return nil, err
+	}
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: ownerFilter(r.instance, testbeds.ID{})})
 	if err != nil {
 		return nil, classify(err, "list testbed containers")
@@ -652,6 +689,9 @@ func (r *Runtime) Testbeds(ctx context.Context) ([]testbeds.Testbed, error) {
 // of other instances and unlabelled ones are never listed, so never
 // touched.
 func (r *Runtime) Sweep(ctx context.Context, keep []testbeds.ID, grace time.Duration) error {
+	if err := r.negotiate(ctx); err != nil {
+		return err
+	}
 	f := ownerFilter(r.instance, testbeds.ID{})
 	present := map[testbeds.ID]bool{}
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
@@ -740,6 +780,9 @@ func (r *Runtime) Endpoint(ctx context.Context, id testbeds.ID, service string) 
 	r.mu.Unlock()
 	f := ownerFilter(r.instance, id)
 	f.Add("label", LabelService+"="+service)
+	if err := r.negotiate(ctx); err != nil {
+		return "", err
+	}
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{Filters: f}) // running only
 	if err != nil {
 		return "", classify(err, fmt.Sprintf("find service %q of testbed %s", service, id))

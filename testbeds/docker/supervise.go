@@ -444,10 +444,12 @@ func (r *Runtime) watchEvents() {
 	failures := 0
 	for r.ctx.Err() == nil {
 		ctx, cancel := context.WithCancel(r.ctx)
-		// The client reads its negotiated API version without a lock in
-		// Events, so a request that negotiates it must come first; it also
-		// tells whether the daemon is there at all.
-		_, err := r.cli.ServerVersion(ctx)
+		// Settle the client's API version (Events reads it without a
+		// lock), then ask whether the daemon is there at all.
+		err := r.negotiate(ctx)
+		if err == nil {
+			_, err = r.cli.ServerVersion(ctx)
+		}
 		if err == nil {
 			msgs, errs := r.cli.Events(ctx, events.ListOptions{Filters: f})
 			if failures > 0 {
