@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,38 +47,7 @@ func TestAdminBrowser(t *testing.T) {
 }
 `)
 
-	ctx := browsertest.Start(t, 1200, 900, 30*time.Second)
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
-	shots := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path, _ := filepath.Abs(filepath.Join(shots, name+".png"))
-		if err := os.WriteFile(path, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	run, eval, shot := startAdminBrowser(t)
 
 	// An unknown visitor lands on the login page; the first Tab reaches
 	// the skip link.
@@ -136,4 +104,37 @@ func TestAdminBrowser(t *testing.T) {
 		t.Errorf("scrollWidth at 320 px = %s, want 320; too wide: %s", got, eval(`String(innerWidth) + " " + String(document.body.scrollWidth) + " " + [...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > 321 && e.scrollWidth > e.clientWidth+1 || e.getBoundingClientRect().right > 321).slice(0, 12).map(e => e.tagName + "." + e.className + "#" + e.id + "=" + Math.round(e.getBoundingClientRect().right) + "/" + e.scrollWidth + "/" + e.clientWidth).join(", ")`))
 	}
 	shot("admin-pilot-320")
+}
+
+// startAdminBrowser starts headless Chromium for an admin browser test and
+// returns its steps, each failing the test on error: run does actions,
+// eval evaluates a script to a string and shot saves a screenshot to
+// testdata/screenshots/.
+func startAdminBrowser(t *testing.T) (run func(what string, steps ...chromedp.Action[chromedp.Void]), eval func(expr string) string, shot func(name string)) {
+	t.Helper()
+	ctx := browsertest.Start(t, 1200, 900, 30*time.Second)
+	run = func(what string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	eval = func(expr string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err != nil {
+			t.Fatalf("evaluate %s: %v", expr, err)
+		}
+		return v
+	}
+	shot = func(name string) {
+		t.Helper()
+		path, err := browsertest.Screenshot(ctx, name)
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		abs, _ := filepath.Abs(path)
+		t.Logf("screenshot: %s", abs)
+	}
+	return run, eval, shot
 }

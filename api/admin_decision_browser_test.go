@@ -5,22 +5,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/pilotbed/pilotbed/internal/browsertest"
-
 	"github.com/pilotbed/pilotbed/api"
 	"github.com/pilotbed/pilotbed/orchestrator"
 	"github.com/pilotbed/pilotbed/pilots"
-	"github.com/pilotbed/pilotbed/pilots/sqlstore"
-	"github.com/pilotbed/pilotbed/testbeds/fake"
 )
 
 // decHCL is a pilot of two candidates judged by one must criterion on the
@@ -75,29 +68,10 @@ pilot "trygghetslarm" {
 }
 `
 
-// decClock is the injected clock the test moves through the pilot.
-type decClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *decClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *decClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // decEnv is the server as serve wires it, on the real orchestrator, the
 // SQLite store and the fake runtime, with one closed pilot.
 type decEnv struct {
 	o     *orchestrator.Orchestrator
-	clock *decClock
 	srv   *httptest.Server
 	admin string // an admin token's secret
 	p     pilots.Pilot
@@ -107,37 +81,24 @@ func newDecEnv(t *testing.T) *decEnv {
 	t.Helper()
 	ctx := t.Context()
 	start := time.Date(2027, 1, 11, 0, 0, 0, 0, time.UTC)
-	c := &decClock{t: start.Add(-7 * 24 * time.Hour)}
-	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "pilotbed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Now = c.Now
-	t.Cleanup(func() { st.Close() })
-	rt := fake.New(fake.Options{Instance: "test", Now: c.Now, AutoHealthy: true})
-	o, err := orchestrator.New(orchestrator.Config{
-		Store: st, Feedback: st, Reports: st, Runtime: rt,
-		Instance: "test", Now: c.Now, DataDir: filepath.Join(t.TempDir(), "data"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Wait)
-	e := &decEnv{o: o, clock: c, admin: pilots.NewSecret(pilots.TokenPrefix)}
+	c := &testClock{t: start.Add(-7 * 24 * time.Hour)}
+	o, st, _ := newOrchestrator(t, c)
+	e := &decEnv{o: o, admin: pilots.NewSecret(pilots.TokenPrefix)}
 	if err := st.CreateToken(ctx, pilots.Token{ID: "t-alice", Name: "alice", Role: pilots.RoleAdmin,
 		Hash: pilots.HashSecret(e.admin), CreatedAt: c.Now()}); err != nil {
 		t.Fatal(err)
 	}
 
-	e.p, err = o.Submit(ctx, "alice", "trygghetslarm.hcl", []byte(decHCL))
+	p, err := o.Submit(ctx, "alice", "trygghetslarm.hcl", []byte(decHCL))
 	if err != nil {
 		t.Fatalf("Submit: %v", err)
 	}
+	e.p = p
 	c.Set(start)
 	if _, err := o.Start(ctx, "alice", e.p.ID, "vendors ready"); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
-	e.waitStatus(t, pilots.StatusRunning)
+	waitStatus(t, o, e.p.ID, pilots.StatusRunning)
 
 	// In the final survey's window six participants per cohort answer:
 	// those of larm-a as well as the SUS can be answered, those of larm-b
@@ -162,32 +123,11 @@ func newDecEnv(t *testing.T) *decEnv {
 	if _, err := o.Close(ctx, "alice", e.p.ID, "pilot period over"); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	e.waitStatus(t, pilots.StatusClosed)
+	waitStatus(t, o, e.p.ID, pilots.StatusClosed)
 
 	e.srv = httptest.NewServer(api.NewServer(api.Config{Service: o, Feedback: o, Participants: o, Tokens: st}))
 	t.Cleanup(e.srv.Close)
 	return e
-}
-
-// waitStatus drives the background work and the scheduler until the pilot
-// reaches want.
-func (e *decEnv) waitStatus(t *testing.T, want pilots.Status) {
-	t.Helper()
-	var got pilots.Status
-	for range 20 {
-		e.o.Wait()
-		p, err := e.o.Pilot(t.Context(), e.p.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got = p.Status; got == want {
-			return
-		}
-		if err := e.o.Tick(t.Context()); err != nil {
-			t.Logf("Tick: %v", err)
-		}
-	}
-	t.Fatalf("Status=%v, want %v", got, want)
 }
 
 // decSUS answers the ten SUS items for a score of 100 (good) or 0.
@@ -211,38 +151,7 @@ func TestAdminDecisionBrowser(t *testing.T) {
 	e := newDecEnv(t)
 	pilotURL := "/admin/pilots/" + e.p.ID
 
-	ctx := browsertest.Start(t, 1200, 900, 30*time.Second)
-
-	run := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
-	eval := func(expr string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](expr))
-		if err != nil {
-			t.Fatalf("evaluate %s: %v", expr, err)
-		}
-		return v
-	}
-	shots := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := func(name string) {
-		t.Helper()
-		buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		path, _ := filepath.Abs(filepath.Join(shots, name+".png"))
-		if err := os.WriteFile(path, buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	run, eval, shot := startAdminBrowser(t)
 
 	run("sign in",
 		chromedp.Navigate(e.srv.URL+"/admin/login"),

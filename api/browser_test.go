@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -29,24 +28,14 @@ func TestBrowserKeyboardSurvey(t *testing.T) {
 
 	ctx := browsertest.Start(t, 1000, 900, 90*time.Second)
 
-	shots := filepath.Join("testdata", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	shot := func(name string) error {
-		{
-			buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				return err
-			}
-			p := filepath.Join(shots, name+".png")
-			if err := os.WriteFile(p, buf, 0o644); err != nil {
-				return err
-			}
-			abs, _ := filepath.Abs(p)
-			t.Logf("screenshot: %s", abs)
-			return nil
+		p, err := browsertest.Screenshot(ctx, name)
+		if err != nil {
+			return err
 		}
+		abs, _ := filepath.Abs(p)
+		t.Logf("screenshot: %s", abs)
+		return nil
 	}
 	active := func() string {
 		id, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement ? (document.activeElement.id || document.activeElement.tagName) : ""`))

@@ -132,8 +132,8 @@ func TestInviteErrors(t *testing.T) {
 			wantError(t, r, tt.status, tt.code)
 		})
 	}
-	if ps, _ := f.fb.Participants(t.Context(), "nattillsyn"); len(ps) != 0 {
-		t.Errorf("refused invitations created %d participants", len(ps))
+	if ps, err := f.fb.Participants(t.Context(), "nattillsyn"); err != nil || len(ps) != 0 {
+		t.Errorf("refused invitations created %d participants (err %v)", len(ps), err)
 	}
 }
 

@@ -6,9 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,9 +16,7 @@ import (
 	"github.com/pilotbed/pilotbed/api"
 	"github.com/pilotbed/pilotbed/orchestrator"
 	"github.com/pilotbed/pilotbed/pilots"
-	"github.com/pilotbed/pilotbed/pilots/sqlstore"
 	"github.com/pilotbed/pilotbed/testbeds"
-	"github.com/pilotbed/pilotbed/testbeds/fake"
 )
 
 // The security suite runs the server as serve wires it: the real
@@ -252,23 +248,6 @@ pilot "@NAME@" {
 `)
 }
 
-type secClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *secClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *secClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // secBackend is one candidate's entry service; it counts what reaches it.
 type secBackend struct {
 	srv  *httptest.Server
@@ -287,9 +266,6 @@ type secPilot struct {
 // secEnv is the server under test.
 type secEnv struct {
 	o      *orchestrator.Orchestrator
-	st     *sqlstore.Store
-	rt     *fake.Runtime
-	clock  *secClock
 	h      http.Handler
 	engine *gin.Engine
 	admin  string // admin token secret
@@ -303,23 +279,9 @@ type secEnv struct {
 func newSecEnv(t *testing.T) *secEnv {
 	t.Helper()
 	ctx := t.Context()
-	c := &secClock{t: secStart.Add(-7 * 24 * time.Hour)}
-	st, err := sqlstore.Open(ctx, filepath.Join(t.TempDir(), "pilotbed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Now = c.Now
-	t.Cleanup(func() { st.Close() })
-	rt := fake.New(fake.Options{Instance: "test", Now: c.Now, AutoHealthy: true})
-	o, err := orchestrator.New(orchestrator.Config{
-		Store: st, Feedback: st, Reports: st, Runtime: rt,
-		Instance: "test", Now: c.Now, DataDir: filepath.Join(t.TempDir(), "data"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(o.Wait)
-	e := &secEnv{o: o, st: st, rt: rt, clock: c,
+	c := &testClock{t: secStart.Add(-7 * 24 * time.Hour)}
+	o, st, rt := newOrchestrator(t, c)
+	e := &secEnv{o: o,
 		admin: pilots.NewSecret(pilots.TokenPrefix), viewer: pilots.NewSecret(pilots.TokenPrefix)}
 	for _, tok := range []pilots.Token{
 		{ID: "t-alice", Name: "alice", Role: pilots.RoleAdmin, Hash: pilots.HashSecret(e.admin), CreatedAt: c.Now()},
@@ -348,7 +310,7 @@ func newSecEnv(t *testing.T) *secEnv {
 		}
 	}
 	for _, sp := range []*secPilot{&e.A, &e.B, &e.C} {
-		e.waitStatus(t, sp.p.ID, pilots.StatusRunning)
+		waitStatus(t, o, sp.p.ID, pilots.StatusRunning)
 		for _, cand := range sp.p.Spec.Candidates {
 			b := &secBackend{}
 			name := sp.p.Name + "/" + cand.Name
@@ -370,27 +332,6 @@ func newSecEnv(t *testing.T) *secEnv {
 	}
 	e.engine = eng
 	return e
-}
-
-// waitStatus drives the background work and the scheduler until the pilot
-// reaches want.
-func (e *secEnv) waitStatus(t *testing.T, id string, want pilots.Status) {
-	t.Helper()
-	var got pilots.Status
-	for range 20 {
-		e.o.Wait()
-		p, err := e.o.Pilot(t.Context(), id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got = p.Status; got == want {
-			return
-		}
-		if err := e.o.Tick(t.Context()); err != nil {
-			t.Logf("Tick: %v", err)
-		}
-	}
-	t.Fatalf("pilot %s: Status=%v, want %v", id, got, want)
 }
 
 // invite returns n fresh invitation secrets of a pilot's cohort.

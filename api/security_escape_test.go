@@ -119,7 +119,7 @@ func TestSecurityEscaping(t *testing.T) {
 	if w.Code != http.StatusOK && w.Code != http.StatusAccepted {
 		t.Fatalf("close: Status=%d; body %.300s", w.Code, w.Body.String())
 	}
-	e.waitStatus(t, e.A.p.ID, pilots.StatusClosed)
+	waitStatus(t, e.o, e.A.p.ID, pilots.StatusClosed)
 	e.reportDocs(t, "final")
 	secHTML(t, "admin report (final)", e.get(t, "/admin/pilots/"+aID+"/report", "", admin), http.StatusOK, secMarkA, secComment)
 	secHTML(t, "admin decide page", e.get(t, "/admin/pilots/"+aID+"/decide", "", admin), http.StatusOK, secMarkA)

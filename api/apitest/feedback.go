@@ -11,16 +11,15 @@ import (
 )
 
 // Feedback is an in-memory api.FeedbackService over the pilots of a
-// Service: it keeps participants, survey overrides and responses, and
-// records invitations and overrides as events of the Service.
+// Service: it keeps participants and survey overrides, and records
+// invitations and overrides as events of the Service. It stores no
+// responses: an export has a header and no rows.
 type Feedback struct {
 	svc *Service
 
 	mu           sync.Mutex
 	participants map[string][]pilots.Participant // by pilot id, in id order
-	responses    map[string][]pilots.Response    // by pilot id, in submit order
 	overrides    map[string]string               // "<pilot id>/<survey>" -> state
-	nextResp     int64
 }
 
 var _ api.FeedbackService = (*Feedback)(nil)
@@ -30,7 +29,6 @@ func NewFeedback(svc *Service) *Feedback {
 	return &Feedback{
 		svc:          svc,
 		participants: map[string][]pilots.Participant{},
-		responses:    map[string][]pilots.Response{},
 		overrides:    map[string]string{},
 	}
 }
@@ -139,40 +137,12 @@ func (f *Feedback) SurveyState(pilotID, survey string) string {
 	return f.overrides[pilotID+"/"+survey]
 }
 
-// AddResponse stores a response of a pilot as a participant page would,
-// giving it the next id.
-func (f *Feedback) AddResponse(r pilots.Response) pilots.Response {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.nextResp++
-	r.ID = f.nextResp
-	if r.SubmittedAt.IsZero() {
-		r.SubmittedAt = f.svc.Now()
-	}
-	f.responses[r.PilotID] = append(f.responses[r.PilotID], r)
-	return r
-}
-
-// ExportResponses implements api.FeedbackService over a snapshot of the
-// stored responses.
-func (f *Feedback) ExportResponses(ctx context.Context, idOrName string, start func(pilots.Pilot) error, fn func(pilots.Response) error) error {
+// ExportResponses implements api.FeedbackService: it starts the export of
+// the pilot and sends no rows.
+func (f *Feedback) ExportResponses(ctx context.Context, idOrName string, start func(pilots.Pilot) error, _ func(pilots.Response) error) error {
 	p, err := f.svc.Pilot(ctx, idOrName)
 	if err != nil {
 		return err
 	}
-	if err := start(p); err != nil {
-		return err
-	}
-	f.mu.Lock()
-	rs := slices.Clone(f.responses[p.ID])
-	f.mu.Unlock()
-	for _, r := range rs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	return start(p)
 }

@@ -93,10 +93,10 @@ var (
 	candRE  = regexp.MustCompile(`(?m)^\s*candidate\s+"([^"]*)"\s*\{`)
 )
 
-// Parse is the stand-in parser: one `pilot "name" {` line, an optional
+// parse is the stand-in parser: one `pilot "name" {` line, an optional
 // title and any number of `candidate "name" {` lines, each of which gets one
 // service "web". A file without a pilot block gets one diagnostic.
-func Parse(filename string, src []byte) (pilots.Spec, error) {
+func parse(filename string, src []byte) (pilots.Spec, error) {
 	m := pilotRE.FindAllSubmatch(src, -1)
 	if len(m) != 1 || len(m[0][1]) == 0 {
 		return pilots.Spec{}, &pilots.DiagnosticsError{Diagnostics: []pilots.Diagnostic{{
@@ -136,7 +136,7 @@ func Parse(filename string, src []byte) (pilots.Spec, error) {
 
 // Submit implements api.Service.
 func (s *Service) Submit(_ context.Context, actor, filename string, src []byte) (pilots.Pilot, error) {
-	spec, err := Parse(filename, src)
+	spec, err := parse(filename, src)
 	if err != nil {
 		return pilots.Pilot{}, err
 	}

@@ -12,12 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
-	"github.com/docker/docker/api/types/volume"
-	"github.com/docker/docker/client"
-
 	"github.com/pilotbed/pilotbed/api"
 	"github.com/pilotbed/pilotbed/internal/testenv"
 )
@@ -33,6 +27,13 @@ const (
 	restartPilotName  = "omstart"
 	restartCandidates = 10 // x 2 services = 20 containers
 )
+
+// startBenchServer runs serve on dataDir with production defaults (only
+// the address and the log level differ) and waits until it listens.
+func startBenchServer(tb testing.TB, dataDir string) *server {
+	tb.Helper()
+	return launchServer(tb, dataDir, tokenEnv, "--log-level", "warn")
+}
 
 // restartPilot is a pilot of n candidates with two small health-checked
 // services each, all on the demo image.
@@ -74,70 +75,6 @@ func restartPilot(image string, n int) string {
 	}
 	b.WriteString("}\n")
 	return b.String()
-}
-
-// benchServer is a `pilotbed serve` run in-process by a benchmark.
-type benchServer struct {
-	url  string
-	stop context.CancelFunc
-	done chan error
-	logs *syncBuffer
-}
-
-// startBenchServer runs serve on dataDir with production defaults (only
-// the address and the log level differ) and waits until it listens.
-func startBenchServer(tb testing.TB, dataDir string) *benchServer {
-	tb.Helper()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
-	s := &benchServer{stop: cancel, done: make(chan error, 1), logs: &syncBuffer{}}
-	out := &syncBuffer{}
-	env := mapenv(map[string]string{"PILOTBED_BOOTSTRAP_TOKEN": e2eToken})
-	go func() {
-		s.done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "warn"},
-			env, strings.NewReader(""), out, s.logs)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for s.url == "" {
-		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			s.url = m[1]
-			break
-		}
-		select {
-		case err := <-s.done:
-			tb.Fatalf("server exited before listening: %v\n%s", err, s.logs.String())
-		case <-time.After(2 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			tb.Fatalf("server did not listen within 30s; log:\n%s", s.logs.String())
-		}
-	}
-	return s
-}
-
-// shutdown stops the server gracefully and waits for serve to return.
-func (s *benchServer) shutdown(tb testing.TB) {
-	tb.Helper()
-	s.stop()
-	select {
-	case err := <-s.done:
-		if err != nil {
-			tb.Fatalf("serve returned %v after a graceful stop", err)
-		}
-	case <-time.After(30 * time.Second):
-		tb.Fatalf("server did not stop within 30s")
-	}
-}
-
-// benchCLI runs a client command against url and fails on a non-zero exit.
-func benchCLI(tb testing.TB, url string, args ...string) string {
-	tb.Helper()
-	var out, errb syncBuffer
-	env := mapenv(map[string]string{"PILOTBED_SERVER": url, "PILOTBED_TOKEN": e2eToken})
-	if err := run(tb.Context(), args, env, strings.NewReader(""), &out, &errb); err != nil {
-		tb.Fatalf("pilotbed %s: %v\nstdout: %s\nstderr: %s", strings.Join(args, " "), err, out.String(), errb.String())
-	}
-	return out.String()
 }
 
 // allTestbedsHealthy asks the API, as a client would, whether the pilot
@@ -196,63 +133,6 @@ func waitConverged(tb testing.TB, url string, timeout time.Duration) time.Time {
 	}
 }
 
-// instanceLabel is the label filter of the data directory's instance.
-func instanceLabel(tb testing.TB, dataDir string) filters.Args {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(dataDir, "instance"))
-	if err != nil {
-		tb.Fatalf("read instance id: %v", err)
-	}
-	return filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b))))
-}
-
-// runningIDs lists the ids of the instance's containers, sorted.
-func runningIDs(tb testing.TB, cli *client.Client, dataDir string) []string {
-	tb.Helper()
-	cs, err := cli.ContainerList(tb.Context(), container.ListOptions{All: true, Filters: instanceLabel(tb, dataDir)})
-	if err != nil {
-		tb.Fatalf("list containers: %v", err)
-	}
-	ids := make([]string, 0, len(cs))
-	for _, c := range cs {
-		ids = append(ids, c.ID)
-	}
-	slices.Sort(ids)
-	return ids
-}
-
-// removeInstanceOnCleanup removes every container, network and volume of
-// the data directory's instance when the benchmark ends, failed or not.
-func removeInstanceOnCleanup(tb testing.TB, cli *client.Client, dataDir string) {
-	tb.Cleanup(func() {
-		// The benchmark's context is gone by now; removal must still run.
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		b, err := os.ReadFile(filepath.Join(dataDir, "instance"))
-		if err != nil {
-			return
-		}
-		f := filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b))))
-		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		if err != nil {
-			tb.Errorf("list containers to remove: %v", err)
-		}
-		for _, c := range cs {
-			if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
-				tb.Errorf("remove container %s: %v", c.ID[:12], err)
-			}
-		}
-		ns, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
-		for _, n := range ns {
-			_ = cli.NetworkRemove(ctx, n.ID)
-		}
-		vs, _ := cli.VolumeList(ctx, volume.ListOptions{Filters: f})
-		for _, v := range vs.Volumes {
-			_ = cli.VolumeRemove(ctx, v.Name, true)
-		}
-	})
-}
-
 // recreatedCount counts containers replaced between two sorted id lists:
 // a recreated container shows as one id gone and one new.
 func recreatedCount(before, after []string) int {
@@ -274,29 +154,17 @@ func BenchmarkRestartAdopt(b *testing.B) {
 	cli := testenv.Docker(b)
 	image := testenv.DemoImage(b, cli)
 	dataDir := b.TempDir()
-	removeInstanceOnCleanup(b, cli, dataDir)
+	cleanupInstance(b, cli, dataDir)
 
 	pilotFile := filepath.Join(b.TempDir(), "omstart.hcl")
 	if err := os.WriteFile(pilotFile, []byte(restartPilot(image, restartCandidates)), 0o600); err != nil {
 		b.Fatal(err)
 	}
 	srv := startBenchServer(b, dataDir)
-	// Registered after the removal, so it runs first: the server stops
-	// before its containers are removed under it.
-	b.Cleanup(func() {
-		srv.stop()
-		select {
-		case <-srv.done:
-		case <-time.After(30 * time.Second):
-		}
-		if b.Failed() {
-			b.Logf("server log:\n%s", srv.logs.String())
-		}
-	})
-	benchCLI(b, srv.url, "pilots", "submit", pilotFile)
-	benchCLI(b, srv.url, "pilots", "start", restartPilotName, "--reason", "restart benchmark")
+	mustCLI(b, srv.url, "pilots", "submit", pilotFile)
+	mustCLI(b, srv.url, "pilots", "start", restartPilotName, "--reason", "restart benchmark")
 	waitConverged(b, srv.url, 3*time.Minute)
-	if got, want := len(runningIDs(b, cli, dataDir)), 2*restartCandidates; got != want {
+	if got, want := len(containerIDs(b, cli, dataDir)), 2*restartCandidates; got != want {
 		b.Fatalf("containers=%d, want %d", got, want)
 	}
 
@@ -305,7 +173,7 @@ func BenchmarkRestartAdopt(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		b.StopTimer()
-		before := runningIDs(b, cli, dataDir)
+		before := containerIDs(b, cli, dataDir)
 		srv.shutdown(b)
 		b.StartTimer()
 
@@ -319,7 +187,7 @@ func BenchmarkRestartAdopt(b *testing.B) {
 		// The start-up reconcile may still be running when the API first
 		// reports all healthy; give it time to replace anything it would.
 		time.Sleep(3 * time.Second)
-		recreated += recreatedCount(before, runningIDs(b, cli, dataDir))
+		recreated += recreatedCount(before, containerIDs(b, cli, dataDir))
 		b.StartTimer()
 	}
 	b.StopTimer()

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -47,55 +49,80 @@ func (s *syncBuffer) String() string {
 
 var listenRE = regexp.MustCompile(`listening on (http://[0-9.:]+)`)
 
-// server is a pilotbed serve started by a test.
+// tokenEnv is the environment of a server the CLI helpers can talk to.
+var tokenEnv = map[string]string{"PILOTBED_BOOTSTRAP_TOKEN": e2eToken}
+
+// server is a pilotbed serve started by a test or a benchmark.
 type server struct {
 	url  string
-	stop func()      // graceful stop (SIGTERM equivalent)
-	done chan error  // the result of serve
 	out  *syncBuffer // stdout
 	logs *syncBuffer // stderr
+	// stop stops serve gracefully (SIGTERM equivalent) and returns what it
+	// returned; later calls return the same at once.
+	stop func() error
 }
 
-// startServer runs `pilotbed serve` in-process on a free port.
-func startServer(t *testing.T, dataDir string) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
-	s := &server{stop: cancel, done: make(chan error, 1), out: &syncBuffer{}, logs: &syncBuffer{}}
-	env := map[string]string{"PILOTBED_BOOTSTRAP_TOKEN": e2eToken}
-	go func() {
-		s.done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug", "--reconcile-interval", "1s"},
-			mapenv(env), strings.NewReader(""), s.out, s.logs)
-	}()
-	s.url = waitListen(t, s.out, s.done)
-	t.Cleanup(func() {
-		s.stop()
+// launchServer runs `pilotbed serve` in-process on a free port with env
+// and the extra serve flags, waits until it listens and stops it when the
+// test ends.
+func launchServer(tb testing.TB, dataDir string, env map[string]string, flags ...string) *server {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.WithoutCancel(tb.Context()))
+	done := make(chan error, 1)
+	s := &server{out: &syncBuffer{}, logs: &syncBuffer{}}
+	s.stop = sync.OnceValue(func() error {
+		cancel()
 		select {
-		case <-s.done:
+		case err := <-done:
+			return err
 		case <-time.After(30 * time.Second):
-			t.Errorf("server did not stop within 30s")
+			return errors.New("serve did not return within 30s")
 		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", s.logs.String())
+	})
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, flags...)
+	go func() {
+		done <- run(ctx, args, mapenv(env), strings.NewReader(""), s.out, s.logs)
+	}()
+	// Polled often: the restart benchmark times start-up.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := listenRE.FindStringSubmatch(s.out.String()); m != nil {
+			s.url = m[1]
+			break
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			tb.Fatalf("server did not listen within 30s; log:\n%s", s.logs.String())
+		}
+		select {
+		case err := <-done:
+			tb.Fatalf("server exited before listening: %v\n%s", err, s.logs.String())
+		case <-time.After(2 * time.Millisecond):
+		}
+	}
+	tb.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			tb.Errorf("graceful stop: %v", err)
+		}
+		if tb.Failed() {
+			tb.Logf("server log:\n%s", s.logs.String())
 		}
 	})
 	return s
 }
 
-func waitListen(t *testing.T, out *syncBuffer, done chan error) string {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if m := listenRE.FindStringSubmatch(out.String()); m != nil {
-			return m[1]
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("server exited before listening: %v\n%s", err, out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+// shutdown stops the server and fails unless serve returns nil.
+func (s *server) shutdown(tb testing.TB) {
+	tb.Helper()
+	if err := s.stop(); err != nil {
+		tb.Fatalf("serve returned %v after a graceful stop", err)
 	}
-	t.Fatalf("server did not listen within 30s; stdout:\n%s", out.String())
-	return ""
+}
+
+// startServer runs `pilotbed serve` in-process on a free port.
+func startServer(t *testing.T, dataDir string) *server {
+	t.Helper()
+	return launchServer(t, dataDir, tokenEnv, "--log-level", "debug", "--reconcile-interval", "1s")
 }
 
 func mapenv(m map[string]string) func(string) string {
@@ -104,20 +131,20 @@ func mapenv(m map[string]string) func(string) string {
 
 // cliRun runs a client command against url and returns stdout, stderr and
 // the exit code.
-func cliRun(t *testing.T, url string, args ...string) (string, string, int) {
-	t.Helper()
+func cliRun(tb testing.TB, url string, args ...string) (string, string, int) {
+	tb.Helper()
 	var out, errb bytes.Buffer
 	env := mapenv(map[string]string{"PILOTBED_SERVER": url, "PILOTBED_TOKEN": e2eToken})
-	err := run(t.Context(), args, env, strings.NewReader(""), &out, &errb)
+	err := run(tb.Context(), args, env, strings.NewReader(""), &out, &errb)
 	code := exitCode(err, &errb) // prints the error to errb
 	return out.String(), errb.String(), code
 }
 
-func mustCLI(t *testing.T, url string, args ...string) string {
-	t.Helper()
-	out, errs, code := cliRun(t, url, args...)
+func mustCLI(tb testing.TB, url string, args ...string) string {
+	tb.Helper()
+	out, errs, code := cliRun(tb, url, args...)
 	if code != 0 {
-		t.Fatalf("pilotbed %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
+		tb.Fatalf("pilotbed %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errs)
 	}
 	return out
 }
@@ -139,36 +166,13 @@ func showPilot(t *testing.T, url, name string) pilotJSON {
 	return p
 }
 
-type testbedsJSON struct {
-	Testbeds []struct {
-		Candidate string   `json:"candidate"`
-		Uptime    *float64 `json:"uptime"`
-		Services  []struct {
-			Name   string `json:"name"`
-			State  string `json:"state"`
-			Health string `json:"health"`
-		} `json:"services"`
-	} `json:"testbeds"`
-}
-
+// allHealthy reports whether the pilot has testbeds and every service of
+// them is running and healthy.
 func allHealthy(t *testing.T, url, name string) bool {
 	t.Helper()
-	out := mustCLI(t, url, "testbeds", name, "--output", "json")
-	var tb testbedsJSON
-	if err := json.Unmarshal([]byte(out), &tb); err != nil {
-		t.Fatalf("decode testbeds: %v\n%s", err, out)
-	}
-	if len(tb.Testbeds) == 0 {
-		return false
-	}
-	for _, c := range tb.Testbeds {
-		for _, s := range c.Services {
-			if s.State != "running" || s.Health != "healthy" {
-				return false
-			}
-		}
-	}
-	return true
+	return everyService(relTestbeds(t, url, name), func(s relService) bool {
+		return s.State == "running" && s.Health == "healthy"
+	})
 }
 
 func eventually(t *testing.T, what string, timeout time.Duration, cond func() bool) {
@@ -183,36 +187,67 @@ func eventually(t *testing.T, what string, timeout time.Duration, cond func() bo
 	t.Fatalf("timed out after %s waiting for %s", timeout, what)
 }
 
-// instanceContainers lists the containers labelled with the data dir's
-// instance id.
-func instanceContainers(t *testing.T, cli *client.Client, dataDir string) []container.Summary {
-	t.Helper()
+// readInstanceFilter is the label filter of the data dir's instance.
+func readInstanceFilter(dataDir string) (filters.Args, error) {
 	b, err := os.ReadFile(filepath.Join(dataDir, "instance"))
 	if err != nil {
-		t.Fatalf("read instance id: %v", err)
+		return filters.Args{}, fmt.Errorf("read instance id: %w", err)
 	}
-	f := filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b))))
-	cs, err := cli.ContainerList(t.Context(), container.ListOptions{All: true, Filters: f})
+	return filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b)))), nil
+}
+
+func instanceFilter(tb testing.TB, dataDir string) filters.Args {
+	tb.Helper()
+	f, err := readInstanceFilter(dataDir)
 	if err != nil {
-		t.Fatalf("list containers: %v", err)
+		tb.Fatal(err)
+	}
+	return f
+}
+
+// instanceContainers lists the containers labelled with the data dir's
+// instance id.
+func instanceContainers(tb testing.TB, cli *client.Client, dataDir string) []container.Summary {
+	tb.Helper()
+	cs, err := cli.ContainerList(tb.Context(), container.ListOptions{All: true, Filters: instanceFilter(tb, dataDir)})
+	if err != nil {
+		tb.Fatalf("list containers: %v", err)
 	}
 	return cs
 }
 
-// cleanupInstance removes whatever the data dir's instance left behind, so
-// a failed test does not leak containers into the next one.
-func cleanupInstance(t *testing.T, cli *client.Client, dataDir string) {
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+// containerIDs lists the ids of the instance's containers, sorted.
+func containerIDs(tb testing.TB, cli *client.Client, dataDir string) []string {
+	tb.Helper()
+	var ids []string
+	for _, c := range instanceContainers(tb, cli, dataDir) {
+		ids = append(ids, c.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// cleanupInstance removes whatever the data dir's instance left behind
+// when the test ends, failed or not, so it does not leak containers into
+// the next one. Call it before starting the server: cleanups run last in
+// first out, so the server stops before its containers are removed.
+func cleanupInstance(tb testing.TB, cli *client.Client, dataDir string) {
+	tb.Cleanup(func() {
+		// The test's context is gone by now; removal must still run.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		b, err := os.ReadFile(filepath.Join(dataDir, "instance"))
+		f, err := readInstanceFilter(dataDir)
 		if err != nil {
-			return
+			return // no instance was created
 		}
-		f := filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b))))
-		cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		if err != nil {
+			tb.Errorf("list containers to remove: %v", err)
+		}
 		for _, c := range cs {
-			_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+			if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}); err != nil {
+				tb.Errorf("remove container %s: %v", c.ID[:12], err)
+			}
 		}
 		ns, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
 		for _, n := range ns {
@@ -297,11 +332,7 @@ func TestRestartAdopts(t *testing.T) {
 	eventually(t, "healthy testbeds", 90*time.Second, func() bool { return allHealthy(t, srv.url, "digital-nattillsyn") })
 	before := containerIDs(t, cli, dataDir)
 
-	srv.stop()
-	if err := <-srv.done; err != nil {
-		t.Fatalf("serve returned %v after a graceful stop", err)
-	}
-	srv.done <- nil // let the first server's cleanup finish at once
+	srv.shutdown(t)
 
 	srv2 := startServer(t, dataDir)
 	eventually(t, "healthy testbeds after restart", 60*time.Second, func() bool { return allHealthy(t, srv2.url, "digital-nattillsyn") })
@@ -312,23 +343,13 @@ func TestRestartAdopts(t *testing.T) {
 	if strings.Join(after, ",") != strings.Join(before, ",") {
 		t.Fatalf("containers changed across restart:\nbefore %v\nafter  %v", before, after)
 	}
-	var tb testbedsJSON
-	if err := json.Unmarshal([]byte(mustCLI(t, srv2.url, "testbeds", "digital-nattillsyn", "--output", "json")), &tb); err != nil {
-		t.Fatal(err)
+	tbs := relTestbeds(t, srv2.url, "digital-nattillsyn")
+	if len(tbs) == 0 {
+		t.Fatalf("no testbeds after restart")
 	}
-	for _, c := range tb.Testbeds {
+	for _, c := range tbs {
 		if c.Uptime == nil || *c.Uptime <= 0 {
 			t.Errorf("candidate %s: uptime %v after restart, want a measured value", c.Candidate, c.Uptime)
 		}
 	}
-}
-
-func containerIDs(t *testing.T, cli *client.Client, dataDir string) []string {
-	t.Helper()
-	var ids []string
-	for _, c := range instanceContainers(t, cli, dataDir) {
-		ids = append(ids, c.ID)
-	}
-	slices.Sort(ids)
-	return ids
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/volume"
 	"github.com/docker/docker/client"
@@ -158,15 +157,6 @@ func TestKillDuringStartAndClose(t *testing.T) {
 			t.Errorf("transition %s recorded %d times, want 1", to, got)
 		}
 	}
-}
-
-func instanceFilter(t *testing.T, dataDir string) filters.Args {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dataDir, "instance"))
-	if err != nil {
-		t.Fatalf("read instance id: %v", err)
-	}
-	return filters.NewArgs(filters.Arg("label", "io.pilotbed.instance="+strings.TrimSpace(string(b))))
 }
 
 func countNetworks(t *testing.T, cli *client.Client, dataDir string) int {

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,32 +24,9 @@ import (
 // extra environment (DOCKER_HOST above all) and extra flags.
 func relStartServer(t *testing.T, dataDir string, env map[string]string, extra ...string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
-	s := &server{stop: cancel, done: make(chan error, 1), out: &syncBuffer{}, logs: &syncBuffer{}}
-	all := map[string]string{"PILOTBED_BOOTSTRAP_TOKEN": e2eToken}
-	for k, v := range env {
-		all[k] = v
-	}
-	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir, "--log-level", "debug"}, extra...)
-	go func() {
-		s.done <- run(ctx, args, mapenv(all), strings.NewReader(""), s.out, s.logs)
-	}()
-	s.url = waitListen(t, s.out, s.done)
-	t.Cleanup(func() {
-		s.stop()
-		select {
-		case err := <-s.done:
-			if err != nil {
-				t.Errorf("serve returned %v after a graceful stop", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("server did not stop within 30s")
-		}
-		if t.Failed() {
-			t.Logf("server log:\n%s", s.logs.String())
-		}
-	})
-	return s
+	all := maps.Clone(tokenEnv)
+	maps.Copy(all, env)
+	return launchServer(t, dataDir, all, append([]string{"--log-level", "debug"}, extra...)...)
 }
 
 // dockerProxy forwards a unix socket to the Docker daemon, byte for byte,
@@ -184,28 +160,6 @@ func (p *dockerProxy) forward(c net.Conn) {
 	<-done
 	p.untrack(c, d)
 	<-done
-}
-
-// relGet fetches a path of the server without a token and returns the
-// status and body.
-func relGet(t *testing.T, url, path string) (int, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatalf("read GET %s: %v", path, err)
-	}
-	return res.StatusCode, string(b)
 }
 
 type relService struct {

@@ -50,14 +50,14 @@ func TestDockerOutage(t *testing.T) {
 	down := time.Now()
 
 	// The server itself keeps serving whatever does not need Docker.
-	if code, body := relGet(t, srv.url, "/healthz"); code != 200 {
+	if code, body := httpDo(t, "GET", srv.url+"/healthz", "", nil); code != 200 {
 		t.Errorf("/healthz during the outage: %d %s, want 200", code, body)
 	}
 	if out := mustCLI(t, srv.url, "pilots", "list"); !strings.Contains(out, pilot) {
 		t.Errorf("pilots list during the outage does not show %s:\n%s", pilot, out)
 	}
 	eventually(t, "/readyz 503 naming the runtime", 15*time.Second, func() bool {
-		code, body := relGet(t, srv.url, "/readyz")
+		code, body := httpDo(t, "GET", srv.url+"/readyz", "", nil)
 		return code == 503 && strings.Contains(body, "container runtime")
 	})
 	eventually(t, "testbeds unknown", 15*time.Second, func() bool {
@@ -79,7 +79,7 @@ func TestDockerOutage(t *testing.T) {
 	eventually(t, "testbeds healthy again", 60*time.Second, func() bool { return allHealthy(t, srv.url, pilot) })
 	t.Logf("healthy %s after the daemon came back", time.Since(up).Round(time.Millisecond))
 	eventually(t, "/readyz 200", 15*time.Second, func() bool {
-		code, _ := relGet(t, srv.url, "/readyz")
+		code, _ := httpDo(t, "GET", srv.url+"/readyz", "", nil)
 		return code == 200
 	})
 	if got, want := len(instanceContainers(t, cli, dataDir)), 2; got != want {

@@ -15,40 +15,20 @@ import (
 
 var bootstrapRE = regexp.MustCompile(`(pbt_[a-z2-7]+)`)
 
-// serveFresh runs serve with no bootstrap token in the environment and
-// returns its URL, its stdout and a function that stops it.
-func serveFresh(t *testing.T, dataDir string) (string, *syncBuffer, func()) {
+// serveFresh runs serve with no bootstrap token in the environment.
+func serveFresh(t *testing.T, dataDir string) *server {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.WithoutCancel(t.Context()))
-	out, logs := &syncBuffer{}, &syncBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir}, func(string) string { return "" }, strings.NewReader(""), out, logs)
-	}()
-	url := waitListen(t, out, done)
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("serve returned %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Errorf("serve did not stop within 30s")
-		}
-	}
-	t.Cleanup(stop)
-	return url, out, stop
+	return launchServer(t, dataDir, nil)
 }
 
+// httpDo sends one request, with a bearer token unless token is "", and
+// returns the status and the body. A server that does not answer within
+// ten seconds fails the test.
 func httpDo(t *testing.T, method, url, token string, body io.Reader) (int, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, url, body)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +40,10 @@ func httpDo(t *testing.T, method, url, token string, body io.Reader) (int, strin
 		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("read %s %s: %v", method, url, err)
+	}
 	return resp.StatusCode, string(b)
 }
 
@@ -69,7 +52,8 @@ func httpDo(t *testing.T, method, url, token string, body io.Reader) (int, strin
 // with their role; the server exposes health, readiness and metrics.
 func TestServeBootstrapAndTokens(t *testing.T) {
 	dataDir := t.TempDir()
-	url, out, stop := serveFresh(t, dataDir)
+	srv := serveFresh(t, dataDir)
+	url, out := srv.url, srv.out
 
 	m := bootstrapRE.FindStringSubmatch(out.String())
 	if m == nil || !strings.Contains(out.String(), "Bootstrap admin token") {
@@ -93,10 +77,10 @@ func TestServeBootstrapAndTokens(t *testing.T) {
 			t.Errorf("/metrics lacks %s", name)
 		}
 	}
-	stop()
+	srv.shutdown(t)
 
 	// Only the hash is stored: the secret appears in no file of the data dir.
-	filepath.WalkDir(dataDir, func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(dataDir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -106,10 +90,13 @@ func TestServeBootstrapAndTokens(t *testing.T) {
 		}
 		return nil
 	})
+	if err != nil {
+		t.Fatalf("walk the data dir: %v", err)
+	}
 
 	// A viewer token created on the host reads but cannot write.
 	var tokOut, tokErr bytes.Buffer
-	err := run(t.Context(), []string{"tokens", "create", "--name", "dashboard", "--role", "viewer", "--data-dir", dataDir}, func(string) string { return "" }, strings.NewReader(""), &tokOut, &tokErr)
+	err = run(t.Context(), []string{"tokens", "create", "--name", "dashboard", "--role", "viewer", "--data-dir", dataDir}, func(string) string { return "" }, strings.NewReader(""), &tokOut, &tokErr)
 	if code := exitCode(err, &tokErr); code != 0 {
 		t.Fatalf("tokens create: exit %d: %s", code, tokErr.String())
 	}
@@ -124,7 +111,8 @@ func TestServeBootstrapAndTokens(t *testing.T) {
 		t.Errorf("tokens create --role root: exit %d, want 2", code)
 	}
 
-	url, out, _ = serveFresh(t, dataDir)
+	srv = serveFresh(t, dataDir)
+	url, out = srv.url, srv.out
 	if strings.Contains(out.String(), "Bootstrap admin token") {
 		t.Errorf("second start printed a bootstrap token again:\n%s", out.String())
 	}
